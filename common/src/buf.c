@@ -11,11 +11,11 @@
 #define BUF_INITIAL 256
 
 struct qssh_buf {
-	uint8_t *d;	/* storage */
-	size_t off;	/* first unconsumed byte */
-	size_t size;	/* end of data */
-	size_t alloc;	/* bytes allocated */
-	size_t max;	/* cap on size - off */
+	uint8_t *d; /* storage */
+	size_t off; /* first unconsumed byte */
+	size_t size; /* end of data */
+	size_t alloc; /* bytes allocated */
+	size_t max; /* cap on size - off */
 };
 
 struct qssh_buf *

@@ -26,10 +26,14 @@ static const struct {
 	const char *name;
 	enum qssh_log_level level;
 } level_names[] = {
-	{ "QUIET", QSSH_LOG_QUIET }, { "FATAL", QSSH_LOG_FATAL },
-	{ "ERROR", QSSH_LOG_ERROR }, { "INFO", QSSH_LOG_INFO },
-	{ "VERBOSE", QSSH_LOG_VERBOSE }, { "DEBUG", QSSH_LOG_DEBUG1 },
-	{ "DEBUG1", QSSH_LOG_DEBUG1 }, { "DEBUG2", QSSH_LOG_DEBUG2 },
+	{ "QUIET", QSSH_LOG_QUIET },
+	{ "FATAL", QSSH_LOG_FATAL },
+	{ "ERROR", QSSH_LOG_ERROR },
+	{ "INFO", QSSH_LOG_INFO },
+	{ "VERBOSE", QSSH_LOG_VERBOSE },
+	{ "DEBUG", QSSH_LOG_DEBUG1 },
+	{ "DEBUG1", QSSH_LOG_DEBUG1 },
+	{ "DEBUG2", QSSH_LOG_DEBUG2 },
 	{ "DEBUG3", QSSH_LOG_DEBUG3 },
 };
 

@@ -180,15 +180,15 @@ qssh_b64_decode(const char *src, uint8_t *out, size_t outcap, size_t *outlen)
 		/* Unpadded tail, as some encoders write. */
 		if (n == 2) {
 			if ((acc & 0xf) != 0 || outcap - o < 1)
-				return (acc & 0xf) != 0 ?
-				    QSSH_ERR_INVALID_FORMAT :
-				    QSSH_ERR_NO_BUFFER_SPACE;
+				return (acc & 0xf) != 0
+				    ? QSSH_ERR_INVALID_FORMAT
+				    : QSSH_ERR_NO_BUFFER_SPACE;
 			out[o++] = (uint8_t)(acc >> 4);
 		} else {
 			if ((acc & 0x3) != 0 || outcap - o < 2)
-				return (acc & 0x3) != 0 ?
-				    QSSH_ERR_INVALID_FORMAT :
-				    QSSH_ERR_NO_BUFFER_SPACE;
+				return (acc & 0x3) != 0
+				    ? QSSH_ERR_INVALID_FORMAT
+				    : QSSH_ERR_NO_BUFFER_SPACE;
 			out[o++] = (uint8_t)(acc >> 10);
 			out[o++] = (uint8_t)(acc >> 2);
 		}

@@ -39,8 +39,8 @@ sock_set_tcp_opts(int fd, bool keepalive)
 }
 
 int
-sock_listen_tcp(const char *host, const char *port, int family, int backlog,
-    int *fd_out)
+sock_listen_tcp(
+    const char *host, const char *port, int family, int backlog, int *fd_out)
 {
 	struct addrinfo hints, *res = NULL, *ai;
 	int fd = -1, on = 1, r = QSSH_ERR_SYSTEM;
@@ -59,8 +59,8 @@ sock_listen_tcp(const char *host, const char *port, int family, int backlog,
 			continue;
 		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
 		if (ai->ai_family == AF_INET6)
-			(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on,
-			    sizeof(on));
+			(void)setsockopt(
+			    fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
 		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
 		    listen(fd, backlog) == 0) {
 			*fd_out = fd;
@@ -75,8 +75,8 @@ sock_listen_tcp(const char *host, const char *port, int family, int backlog,
 }
 
 int
-sock_connect_tcp(const char *host, const char *port, int family,
-    int timeout_ms, int *fd_out)
+sock_connect_tcp(
+    const char *host, const char *port, int family, int timeout_ms, int *fd_out)
 {
 	struct addrinfo hints, *res = NULL, *ai;
 	struct pollfd pfd;
@@ -105,7 +105,8 @@ sock_connect_tcp(const char *host, const char *port, int family,
 			if (poll(&pfd, 1, timeout_ms) == 1) {
 				sl = sizeof(err);
 				if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err,
-				    &sl) == 0 && err == 0)
+					&sl) == 0 &&
+				    err == 0)
 					goto ok;
 				saved = err;
 			} else {
@@ -117,7 +118,7 @@ sock_connect_tcp(const char *host, const char *port, int family,
 		close(fd);
 		fd = -1;
 		continue;
- ok:
+ok:
 		if (timeout_ms > 0)
 			(void)sock_set_nonblock(fd, false);
 		*fd_out = fd;
@@ -140,11 +141,11 @@ sock_name(int fd, bool peer, char *addr, size_t addrlen, int *port)
 	char serv[16];
 
 	memset(&ss, 0, sizeof(ss));
-	if ((peer ? getpeername(fd, (struct sockaddr *)&ss, &sl) :
-	    getsockname(fd, (struct sockaddr *)&ss, &sl)) != 0)
+	if ((peer ? getpeername(fd, (struct sockaddr *)&ss, &sl)
+		  : getsockname(fd, (struct sockaddr *)&ss, &sl)) != 0)
 		return QSSH_ERR_SYSTEM;
 	if (getnameinfo((struct sockaddr *)&ss, sl, addr, (socklen_t)addrlen,
-	    serv, sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+		serv, sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV) != 0)
 		return QSSH_ERR_SYSTEM;
 	/* Show IPv4-mapped IPv6 addresses as plain IPv4, as sshd does. */
 	if (strncmp(addr, "::ffff:", 7) == 0 && strchr(addr + 7, ':') == NULL)
@@ -176,8 +177,8 @@ sock_write_all(int fd, const void *buf, size_t len)
 		if (n < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
-			return errno == EPIPE ? QSSH_ERR_CONN_CLOSED :
-			    QSSH_ERR_SYSTEM;
+			return errno == EPIPE ? QSSH_ERR_CONN_CLOSED
+					      : QSSH_ERR_SYSTEM;
 		}
 		p += n;
 		len -= (size_t)n;

@@ -63,8 +63,8 @@ main(int argc, char **argv)
 		while ((de = readdir(d)) != NULL && nseeds < MAX_SEEDS) {
 			if (de->d_name[0] == '.')
 				continue;
-			snprintf(path, sizeof(path), "%s/%s", argv[1],
-			    de->d_name);
+			snprintf(
+			    path, sizeof(path), "%s/%s", argv[1], de->d_name);
 			lens[nseeds] = load(path, &seeds[nseeds]);
 			if (seeds[nseeds] != NULL)
 				nseeds++;
@@ -88,7 +88,8 @@ main(int argc, char **argv)
 		switch (next() % 5) {
 		case 0: /* bit flips */
 			for (pos = 0; len > 0 && pos < 1 + next() % 8; pos++)
-				buf[next() % len] ^= (uint8_t)(1u << (next() % 8));
+				buf[next() % len] ^=
+				    (uint8_t)(1u << (next() % 8));
 			break;
 		case 1: /* truncate */
 			if (len > 0)
@@ -128,6 +129,7 @@ main(int argc, char **argv)
 	free(buf);
 	for (i = 0; i < nseeds; i++)
 		free(seeds[i]);
-	printf("fuzz driver: %zu seeds, %ld mutations, no crash\n", nseeds, runs);
+	printf(
+	    "fuzz driver: %zu seeds, %ld mutations, no crash\n", nseeds, runs);
 	return 0;
 }

@@ -65,11 +65,21 @@ jp_string(struct jp *p)
 		if (c == '\\' && p->pos < p->len) {
 			c = p->s[p->pos++];
 			switch (c) {
-			case 'n': c = '\n'; break;
-			case 't': c = '\t'; break;
-			case 'r': c = '\r'; break;
-			case 'b': c = '\b'; break;
-			case 'f': c = '\f'; break;
+			case 'n':
+				c = '\n';
+				break;
+			case 't':
+				c = '\t';
+				break;
+			case 'r':
+				c = '\r';
+				break;
+			case 'b':
+				c = '\b';
+				break;
+			case 'f':
+				c = '\f';
+				break;
 			case 'u':
 				/* Vectors only use \u for ASCII; keep '?'. */
 				if (p->len - p->pos < 4) {
@@ -80,7 +90,8 @@ jp_string(struct jp *p)
 				p->pos += 4;
 				c = '?';
 				break;
-			default: break;
+			default:
+				break;
 			}
 		}
 		out[o++] = c;
@@ -178,18 +189,21 @@ jp_value(struct jp *p, int depth)
 	case 't':
 	case 'f':
 	case 'n':
-		if (p->len - p->pos >= 4 && strncmp(p->s + p->pos, "true", 4) == 0) {
+		if (p->len - p->pos >= 4 &&
+		    strncmp(p->s + p->pos, "true", 4) == 0) {
 			v = jp_new(TJ_BOOL);
 			v->num = 1;
 			p->pos += 4;
 			return v;
 		}
-		if (p->len - p->pos >= 5 && strncmp(p->s + p->pos, "false", 5) == 0) {
+		if (p->len - p->pos >= 5 &&
+		    strncmp(p->s + p->pos, "false", 5) == 0) {
 			v = jp_new(TJ_BOOL);
 			p->pos += 5;
 			return v;
 		}
-		if (p->len - p->pos >= 4 && strncmp(p->s + p->pos, "null", 4) == 0) {
+		if (p->len - p->pos >= 4 &&
+		    strncmp(p->s + p->pos, "null", 4) == 0) {
 			p->pos += 4;
 			return jp_new(TJ_NULL);
 		}
@@ -295,8 +309,8 @@ tj_num(const struct tj *obj, const char *key, double dflt)
 {
 	const struct tj *v = tj_get(obj, key);
 
-	return (v != NULL && (v->type == TJ_NUM || v->type == TJ_BOOL)) ?
-	    v->num : dflt;
+	return (v != NULL && (v->type == TJ_NUM || v->type == TJ_BOOL)) ? v->num
+									: dflt;
 }
 
 const char *
@@ -305,8 +319,8 @@ test_vector_path(const char *name)
 	static char path[4096];
 	const char *dir = getenv("QSSH_TEST_VECTORS");
 
-	snprintf(path, sizeof(path), "%s/%s", dir != NULL ? dir : "tests/vectors",
-	    name);
+	snprintf(path, sizeof(path), "%s/%s",
+	    dir != NULL ? dir : "tests/vectors", name);
 	return path;
 }
 

@@ -10,11 +10,11 @@ enum tj_type { TJ_NULL, TJ_BOOL, TJ_NUM, TJ_STR, TJ_ARR, TJ_OBJ };
 
 struct tj {
 	enum tj_type type;
-	double num;		/* TJ_NUM, TJ_BOOL (0/1) */
-	char *str;		/* TJ_STR */
-	size_t n;		/* TJ_ARR / TJ_OBJ element count */
-	struct tj **items;	/* elements / member values */
-	char **keys;		/* TJ_OBJ member names */
+	double num; /* TJ_NUM, TJ_BOOL (0/1) */
+	char *str; /* TJ_STR */
+	size_t n; /* TJ_ARR / TJ_OBJ element count */
+	struct tj **items; /* elements / member values */
+	char **keys; /* TJ_OBJ member names */
 };
 
 /* Parse a JSON file; NULL on error (message on stderr). */

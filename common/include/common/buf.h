@@ -35,7 +35,7 @@ struct qssh_buf;
 /* ---- owning buffer ---- */
 struct qssh_buf *qssh_buf_new(void);
 void qssh_buf_free(struct qssh_buf *b); /* wipes; NULL is a no-op */
-void qssh_buf_reset(struct qssh_buf *b);	/* wipes, keeps the max */
+void qssh_buf_reset(struct qssh_buf *b); /* wipes, keeps the max */
 int qssh_buf_set_max(struct qssh_buf *b, size_t max);
 size_t qssh_buf_max(const struct qssh_buf *b);
 /* Bytes not yet consumed. */
@@ -65,8 +65,7 @@ int qssh_buf_put_cstring(struct qssh_buf *b, const char *s);
 int qssh_buf_put_stringb(struct qssh_buf *b, const struct qssh_buf *v);
 int qssh_buf_put_view(struct qssh_buf *b, struct qssh_view v); /* raw */
 /* Unsigned big-endian magnitude as an mpint (strips zeros, adds 0x00). */
-int qssh_buf_put_mpint_bytes(struct qssh_buf *b, const uint8_t *be,
-    size_t len);
+int qssh_buf_put_mpint_bytes(struct qssh_buf *b, const uint8_t *be, size_t len);
 int qssh_buf_putf(struct qssh_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -97,8 +96,7 @@ qssh_view_make(const void *p, size_t len)
 }
 void qssh_view_init(struct qssh_view *v, const void *p, size_t len);
 int qssh_view_skip(struct qssh_view *v, size_t len);
-int qssh_view_get_bytes(struct qssh_view *v, size_t len,
-    struct qssh_view *out);
+int qssh_view_get_bytes(struct qssh_view *v, size_t len, struct qssh_view *out);
 int qssh_view_copy(struct qssh_view *v, void *out, size_t len);
 int qssh_view_get_u8(struct qssh_view *v, uint8_t *out);
 int qssh_view_get_bool(struct qssh_view *v, bool *out);
@@ -119,7 +117,7 @@ bool qssh_namelist_contains(const char *list, const char *name);
  * First name of client list that is also in server list (RFC 4253 7.1).
  * *out is a heap string; QSSH_ERR_NO_MATCH when there is none.
  */
-int qssh_namelist_first_match(const char *client, const char *server,
-    char **out);
+int
+qssh_namelist_first_match(const char *client, const char *server, char **out);
 
 #endif

@@ -22,14 +22,22 @@ enum qssh_log_level {
 };
 
 enum qssh_log_facility {
-	QSSH_LOG_FAC_DAEMON = 0, QSSH_LOG_FAC_USER, QSSH_LOG_FAC_AUTH,
-	QSSH_LOG_FAC_AUTHPRIV, QSSH_LOG_FAC_LOCAL0, QSSH_LOG_FAC_LOCAL1,
-	QSSH_LOG_FAC_LOCAL2, QSSH_LOG_FAC_LOCAL3, QSSH_LOG_FAC_LOCAL4,
-	QSSH_LOG_FAC_LOCAL5, QSSH_LOG_FAC_LOCAL6, QSSH_LOG_FAC_LOCAL7,
+	QSSH_LOG_FAC_DAEMON = 0,
+	QSSH_LOG_FAC_USER,
+	QSSH_LOG_FAC_AUTH,
+	QSSH_LOG_FAC_AUTHPRIV,
+	QSSH_LOG_FAC_LOCAL0,
+	QSSH_LOG_FAC_LOCAL1,
+	QSSH_LOG_FAC_LOCAL2,
+	QSSH_LOG_FAC_LOCAL3,
+	QSSH_LOG_FAC_LOCAL4,
+	QSSH_LOG_FAC_LOCAL5,
+	QSSH_LOG_FAC_LOCAL6,
+	QSSH_LOG_FAC_LOCAL7,
 };
 
-typedef void (*qssh_log_hook_fn)(enum qssh_log_level level, const char *line,
-    void *ctx);
+typedef void (*qssh_log_hook_fn)(
+    enum qssh_log_level level, const char *line, void *ctx);
 
 /* progname is used for syslog; to_stderr false means syslog. */
 void qssh_log_init(const char *progname, enum qssh_log_level level,

@@ -30,12 +30,12 @@ int qssh_b64_encode(const uint8_t *src, size_t len, char *dst, size_t dstlen);
  * Decode, ignoring ASCII whitespace; QSSH_ERR_INVALID_FORMAT on bad input,
  * QSSH_ERR_NO_BUFFER_SPACE if outcap is too small.
  */
-int qssh_b64_decode(const char *src, uint8_t *out, size_t outcap,
-    size_t *outlen);
+int
+qssh_b64_decode(const char *src, uint8_t *out, size_t outcap, size_t *outlen);
 /* Lower-case hex; dst needs 2*len+1 bytes. */
 void qssh_hex_encode(const uint8_t *src, size_t len, char *dst);
-int qssh_hex_decode(const char *src, uint8_t *out, size_t outcap,
-    size_t *outlen);
+int
+qssh_hex_decode(const char *src, uint8_t *out, size_t outcap, size_t *outlen);
 
 /* Monotonic clock. */
 uint64_t qssh_monotime_ms(void);

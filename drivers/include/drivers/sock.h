@@ -9,8 +9,8 @@
 #include <sys/types.h>
 
 /* Listening TCP socket on host:port (host NULL = any); returns fd or err. */
-int sock_listen_tcp(const char *host, const char *port, int family,
-    int backlog, int *fd_out);
+int sock_listen_tcp(
+    const char *host, const char *port, int family, int backlog, int *fd_out);
 /* Connected TCP socket; timeout_ms 0 = none. */
 int sock_connect_tcp(const char *host, const char *port, int family,
     int timeout_ms, int *fd_out);

@@ -62,20 +62,27 @@ test_truncated_string(void **state)
 
 	(void)state;
 	/* Length claims 10 bytes, 3 present: error, nothing consumed. */
-	assert_int_equal(qssh_buf_put(b, "\0\0\0\x0a" "abc", 7), 0);
-	assert_int_equal(qssh_buf_get_string(b, &p, &l),
-	    QSSH_ERR_MESSAGE_INCOMPLETE);
+	assert_int_equal(qssh_buf_put(b,
+			     "\0\0\0\x0a"
+			     "abc",
+			     7),
+	    0);
+	assert_int_equal(
+	    qssh_buf_get_string(b, &p, &l), QSSH_ERR_MESSAGE_INCOMPLETE);
 	assert_null(p);
 	assert_int_equal(qssh_buf_len(b), 7);
 	/* Length over the string cap. */
-	qssh_view_init(&v, "\xff\xff\xff\xff" "abc", 7);
-	assert_int_equal(qssh_view_get_string(&v, &s),
-	    QSSH_ERR_STRING_TOO_LARGE);
+	qssh_view_init(&v,
+	    "\xff\xff\xff\xff"
+	    "abc",
+	    7);
+	assert_int_equal(
+	    qssh_view_get_string(&v, &s), QSSH_ERR_STRING_TOO_LARGE);
 	assert_int_equal(v.len, 7);
 	/* Length that would overflow size arithmetic. */
 	qssh_view_init(&v, "\x00\xff\xff\xfc", 4);
-	assert_int_equal(qssh_view_get_string(&v, &s),
-	    QSSH_ERR_MESSAGE_INCOMPLETE);
+	assert_int_equal(
+	    qssh_view_get_string(&v, &s), QSSH_ERR_MESSAGE_INCOMPLETE);
 	qssh_buf_free(b);
 }
 
@@ -87,8 +94,8 @@ test_cstring_rejects_nul(void **state)
 
 	(void)state;
 	assert_int_equal(qssh_buf_put_string(b, "a\0b", 3), 0);
-	assert_int_equal(qssh_buf_get_cstring(b, &s, NULL),
-	    QSSH_ERR_INVALID_FORMAT);
+	assert_int_equal(
+	    qssh_buf_get_cstring(b, &s, NULL), QSSH_ERR_INVALID_FORMAT);
 	assert_int_equal(qssh_buf_len(b), 7);
 	qssh_buf_free(b);
 }
@@ -117,12 +124,12 @@ test_mpint(void **state)
 	qssh_buf_reset(b);
 	/* Negative and non-minimal encodings are rejected. */
 	assert_int_equal(qssh_buf_put(b, "\0\0\0\x01\x80", 5), 0);
-	assert_int_equal(qssh_buf_get_mpint_view(b, &v),
-	    QSSH_ERR_BIGNUM_NEGATIVE);
+	assert_int_equal(
+	    qssh_buf_get_mpint_view(b, &v), QSSH_ERR_BIGNUM_NEGATIVE);
 	qssh_buf_reset(b);
 	assert_int_equal(qssh_buf_put(b, "\0\0\0\x02\x00\x01", 6), 0);
-	assert_int_equal(qssh_buf_get_mpint_view(b, &v),
-	    QSSH_ERR_INVALID_FORMAT);
+	assert_int_equal(
+	    qssh_buf_get_mpint_view(b, &v), QSSH_ERR_INVALID_FORMAT);
 	qssh_buf_free(b);
 }
 
@@ -139,8 +146,8 @@ test_max_size(void **state)
 	assert_int_equal(qssh_buf_consume(b, 8), 0);
 	assert_int_equal(qssh_buf_put(b, "12345678", 8), 0);
 	assert_int_equal(qssh_buf_len(b), 16);
-	assert_int_equal(qssh_buf_reserve(b, SIZE_MAX, &p),
-	    QSSH_ERR_NO_BUFFER_SPACE);
+	assert_int_equal(
+	    qssh_buf_reserve(b, SIZE_MAX, &p), QSSH_ERR_NO_BUFFER_SPACE);
 	qssh_buf_free(b);
 }
 
@@ -156,8 +163,8 @@ test_namelist(void **state)
 	assert_int_equal(qssh_namelist_first_match("x,c,a", "a,b,c", &m), 0);
 	assert_string_equal(m, "c");
 	free(m);
-	assert_int_equal(qssh_namelist_first_match("x,y", "a,b", &m),
-	    QSSH_ERR_NO_MATCH);
+	assert_int_equal(
+	    qssh_namelist_first_match("x,y", "a,b", &m), QSSH_ERR_NO_MATCH);
 	assert_null(m);
 }
 
@@ -168,10 +175,16 @@ test_namelist_view(void **state)
 	char *s;
 
 	(void)state;
-	qssh_view_init(&v, "\0\0\0\x03" "a b", 7);
-	assert_int_equal(qssh_view_get_namelist(&v, &s),
-	    QSSH_ERR_INVALID_FORMAT);
-	qssh_view_init(&v, "\0\0\0\x03" "a,b", 7);
+	qssh_view_init(&v,
+	    "\0\0\0\x03"
+	    "a b",
+	    7);
+	assert_int_equal(
+	    qssh_view_get_namelist(&v, &s), QSSH_ERR_INVALID_FORMAT);
+	qssh_view_init(&v,
+	    "\0\0\0\x03"
+	    "a,b",
+	    7);
 	assert_int_equal(qssh_view_get_namelist(&v, &s), 0);
 	assert_string_equal(s, "a,b");
 	free(s);

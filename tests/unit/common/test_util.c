@@ -16,8 +16,8 @@ test_base64_rfc4648(void **state)
 {
 	static const char *in[] = { "", "f", "fo", "foo", "foob", "fooba",
 		"foobar" };
-	static const char *out[] = { "", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==",
-		"Zm9vYmE=", "Zm9vYmFy" };
+	static const char *out[] = { "", "Zg==", "Zm8=", "Zm9v",
+		"Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy" };
 	char enc[32];
 	uint8_t dec[32];
 	size_t i, n;
@@ -25,10 +25,11 @@ test_base64_rfc4648(void **state)
 	(void)state;
 	for (i = 0; i < QSSH_ARRAY_LEN(in); i++) {
 		assert_int_equal(qssh_b64_encode((const uint8_t *)in[i],
-		    strlen(in[i]), enc, sizeof(enc)), 0);
-		assert_string_equal(enc, out[i]);
-		assert_int_equal(qssh_b64_decode(out[i], dec, sizeof(dec), &n),
+				     strlen(in[i]), enc, sizeof(enc)),
 		    0);
+		assert_string_equal(enc, out[i]);
+		assert_int_equal(
+		    qssh_b64_decode(out[i], dec, sizeof(dec), &n), 0);
 		assert_int_equal(n, strlen(in[i]));
 		assert_memory_equal(dec, in[i], n);
 	}
@@ -50,8 +51,8 @@ test_base64_bad(void **state)
 	assert_int_equal(qssh_b64_decode("Zm9vYmFyYmF6", dec, 3, &n),
 	    QSSH_ERR_NO_BUFFER_SPACE);
 	/* Whitespace is skipped (RFC 4716 bodies are wrapped). */
-	assert_int_equal(qssh_b64_decode("Zm9v\nYmFy\n", dec, sizeof(dec), &n),
-	    0);
+	assert_int_equal(
+	    qssh_b64_decode("Zm9v\nYmFy\n", dec, sizeof(dec), &n), 0);
 	assert_int_equal(n, 6);
 }
 
@@ -126,16 +127,16 @@ test_log_levels(void **state)
 	assert_int_equal(c.n, 0);
 	qssh_log_set_level(QSSH_LOG_DEBUG1);
 	qlog_debug("kex: algorithm: %s", "curve25519-sha256");
-	assert_string_equal(c.line, "debug1: kex: algorithm: curve25519-sha256");
+	assert_string_equal(
+	    c.line, "debug1: kex: algorithm: curve25519-sha256");
 	qssh_log_set_suffix(" [preauth]");
 	qlog_info("Connection closed by %s\n", "x");
 	assert_string_equal(c.line, "Connection closed by x? [preauth]");
 	qssh_log_set_suffix(NULL);
-	assert_int_equal(qssh_log_level_from_name("verbose"),
-	    QSSH_LOG_VERBOSE);
+	assert_int_equal(qssh_log_level_from_name("verbose"), QSSH_LOG_VERBOSE);
 	assert_int_equal(qssh_log_level_from_name("nonsense"), -1);
-	assert_int_equal(qssh_log_facility_from_name("AUTHPRIV"),
-	    QSSH_LOG_FAC_AUTHPRIV);
+	assert_int_equal(
+	    qssh_log_facility_from_name("AUTHPRIV"), QSSH_LOG_FAC_AUTHPRIV);
 	qssh_log_set_hook(NULL, NULL);
 }
 
