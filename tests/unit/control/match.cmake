@@ -1,0 +1,3 @@
+# SPDX-License-Identifier: BSD-2-Clause
+qssh_unit_test(NAME test_control_match SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_match.c
+  LIBS qssh_control)
