@@ -15,7 +15,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAX_SEEDS 256
-#define MAX_INPUT (64 * 1024)
+#define FUZZ_INPUT_MAX (64 * 1024)
 
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
 
@@ -38,11 +38,11 @@ load(const char *path, uint8_t **out)
 	*out = NULL;
 	if (f == NULL)
 		return 0;
-	if ((b = malloc(MAX_INPUT)) == NULL) {
+	if ((b = malloc(FUZZ_INPUT_MAX)) == NULL) {
 		fclose(f);
 		return 0;
 	}
-	n = fread(b, 1, MAX_INPUT, f);
+	n = fread(b, 1, FUZZ_INPUT_MAX, f);
 	fclose(f);
 	*out = b;
 	return n;
@@ -73,7 +73,7 @@ main(int argc, char **argv)
 	}
 	for (i = 0; i < nseeds; i++)
 		LLVMFuzzerTestOneInput(seeds[i], lens[i]);
-	if ((buf = malloc(MAX_INPUT)) == NULL)
+	if ((buf = malloc(FUZZ_INPUT_MAX)) == NULL)
 		return 1;
 	for (r = 0; r < runs; r++) {
 		if (nseeds > 0 && next() % 8 != 0) {
@@ -113,8 +113,8 @@ main(int argc, char **argv)
 					break;
 				from = next() % lens[j];
 				n = lens[j] - from;
-				if (n > MAX_INPUT - pos)
-					n = MAX_INPUT - pos;
+				if (n > FUZZ_INPUT_MAX - pos)
+					n = FUZZ_INPUT_MAX - pos;
 				memcpy(buf + pos, seeds[j] + from, n);
 				len = pos + n;
 			}
