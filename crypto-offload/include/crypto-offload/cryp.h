@@ -101,6 +101,9 @@ struct cryp_session_params {
 
 struct cryp_session;
 
+/* Largest packet_length an operation accepts (RFC 4253 6.1 allows more). */
+#define CRYP_MAX_PACKET_LEN (256u * 1024u)
+
 /*
  * A session on a backend.  Keys are copied into the session (and wiped at
  * free); callers wipe their own copies.  If the backend cannot do the

@@ -27,6 +27,8 @@
 #define TPORT_VERSION_MAX 255
 /* Lines the client accepts before the server's identification. */
 #define TPORT_BANNER_LINES_MAX 1024
+/* Longest such other line, including its line end. */
+#define TPORT_BANNER_LINE_MAX 8192
 
 /* SSH message numbers used by the transport (RFC 4250 4.1). */
 enum {

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Private state of the transport core (transport.h), shared by transport.c,
+ * version.c and compress.c.
+ */
+#ifndef QSSH_DATAPLANE_TRANSPORT_PRIV_H
+#define QSSH_DATAPLANE_TRANSPORT_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+#include "crypto-offload/cryp.h"
+#include "dataplane/transport.h"
+
+/* Longest MAC or tag any algorithm appends (hmac-sha2-512). */
+#define TPORT_TAG_MAX 64
+/* Largest packet on the wire: length field, packet, tag. */
+#define TPORT_WIRE_MAX (4 + TPORT_PACKET_MAX + TPORT_TAG_MAX)
+/* Input queue cap: two whole packets and some room for the version lines. */
+#define TPORT_INPUT_MAX (2 * TPORT_WIRE_MAX + 16 * 1024)
+/* Cap on packets held back during a key exchange. */
+#define TPORT_HOLD_MAX (32UL * 1024 * 1024)
+/* Random padding is taken from a pool refilled in batches. */
+#define TPORT_PAD_POOL 4096
+
+/*
+ * A byte queue with its own storage: appended at the end, consumed from the
+ * front.  Consuming never moves or clears bytes, so a view of a consumed
+ * packet stays valid until the next append.  Storage grows only to the
+ * largest backlog seen, then is reused (compacted with memmove).
+ */
+struct tport_fifo {
+	uint8_t *d;
+	size_t off; /* first unconsumed byte */
+	size_t end; /* end of data */
+	size_t alloc; /* bytes allocated */
+	size_t max; /* cap on end - off */
+};
+
+int tport_fifo_reserve(struct tport_fifo *f, size_t len, uint8_t **dst);
+void tport_fifo_unreserve(struct tport_fifo *f, size_t len);
+void tport_fifo_consume(struct tport_fifo *f, size_t len);
+void tport_fifo_cleanup(struct tport_fifo *f);
+
+static inline size_t
+tport_fifo_len(const struct tport_fifo *f)
+{
+	return f->end - f->off;
+}
+
+static inline uint8_t *
+tport_fifo_ptr(const struct tport_fifo *f)
+{
+	return f->d == NULL ? NULL : f->d + f->off;
+}
+
+/* One zlib stream (deflate or inflate) kept for the whole connection. */
+struct tport_zstream;
+
+/* State of one direction. */
+struct tport_dir {
+	struct cryp_session *sess; /* NULL: no cipher, no MAC */
+	uint32_t block_len; /* padding multiple, at least 8 */
+	uint32_t tag_len;
+	uint32_t first_len; /* bytes needed to learn packet_length */
+	bool len_excluded; /* AEAD/ETM: length not in the block multiple */
+	uint32_t seqnr;
+	bool keyed; /* keys set at least once */
+	enum tport_comp comp; /* negotiated for the current keys */
+	bool comp_on; /* compressing (or inflating) now */
+	struct tport_zstream *z;
+	/* Rekey accounting since the last keys. */
+	uint64_t blocks, packets, bytes;
+	uint64_t max_blocks;
+	uint64_t keys_time_ms;
+	/* Stats for the life of the connection. */
+	uint64_t st_packets, st_bytes, st_payload;
+};
+
+struct tport {
+	bool is_server;
+	enum cryp_backend_id backend;
+	bool strict_kex;
+	bool kex_out; /* between kex_started and set_keys_out */
+	bool disconnected; /* we queued DISCONNECT */
+	bool authenticated;
+	bool version_sent;
+	bool version_read;
+	uint32_t banner_lines; /* non-identification lines skipped */
+	int in_err; /* sticky fatal input error */
+	int out_err; /* sticky fatal output error */
+
+	struct tport_fifo in, out;
+	struct qssh_buf *hold; /* held records: u8 type, u32 len, payload */
+
+	/* Incoming packet whose length is already known. */
+	bool have_len;
+	uint32_t cur_plen;
+
+	/*
+	 * Scratch for inflated input and deflated output, reused.  Separate,
+	 * so that a payload view may be passed straight back to tport_send().
+	 */
+	uint8_t *zin;
+	size_t zin_len;
+	uint8_t *zout;
+	size_t zout_len;
+
+	uint8_t pad_pool[TPORT_PAD_POOL];
+	size_t pad_left;
+
+	uint64_t rekey_bytes; /* 0 = cipher default */
+	uint32_t rekey_seconds;
+
+	struct tport_dir rx, tx;
+
+	char local_version[TPORT_VERSION_MAX + 1];
+	char remote_version[TPORT_VERSION_MAX + 1];
+};
+
+/* compress.c */
+int tport_z_start(struct tport_dir *d, bool deflate_dir);
+void tport_z_free(struct tport_zstream *z);
+/*
+ * Compress type byte + payload into t->zout; *outlen is the result length.
+ */
+int tport_z_deflate(struct tport *t, uint8_t type, const void *payload,
+    size_t len, size_t *outlen);
+/* Inflate in into t->zin (at most TPORT_PACKET_MAX bytes). */
+int
+tport_z_inflate(struct tport *t, const uint8_t *in, size_t len, size_t *outlen);
+
+#endif
