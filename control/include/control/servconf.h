@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * sshd_config(5) parser for qsshd.  Keywords, defaults, value syntax,
+ * "first obtained value wins", Include, Match and the error texts follow
+ * OpenSSH 9.2 so that an existing /etc/ssh/sshd_config works unchanged.
+ *
+ * Lifecycle: servconf_new() gives a config holding the defaults;
+ * servconf_parse_line() adds command-line (-o) options, which take
+ * precedence over the file whenever they were given; servconf_load_file()
+ * reads the file (and its Includes).  servconf_apply_match() gives the
+ * effective config for one connection.  Functions return 0 or a negative
+ * QSSH_ERR_*; on QSSH_ERR_CONFIG servconf_error() holds the message lines
+ * (the same text sshd -t prints, several lines separated by '\n').
+ *
+ * String values are stored as written; "none" is kept as the word "none"
+ * (servconf_str_set() tells whether a value is in effect).
+ */
+#ifndef QSSH_CONTROL_SERVCONF_H
+#define QSSH_CONTROL_SERVCONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define SERVCONF_BASEDIR "/etc/ssh"
+#define SERVCONF_MAX_INCLUDE_DEPTH 16
+
+enum servconf_family {
+	SERVCONF_AF_ANY = 0,
+	SERVCONF_AF_INET,
+	SERVCONF_AF_INET6,
+};
+
+enum servconf_permit_root {
+	SERVCONF_ROOT_NO = 0,
+	SERVCONF_ROOT_FORCED_ONLY,
+	SERVCONF_ROOT_NO_PASSWORD, /* prohibit-password, without-password */
+	SERVCONF_ROOT_YES,
+};
+
+/* AllowTcpForwarding / AllowStreamLocalForwarding */
+enum servconf_fwd {
+	SERVCONF_FWD_NO = 0,
+	SERVCONF_FWD_REMOTE = 1,
+	SERVCONF_FWD_LOCAL = 2,
+	SERVCONF_FWD_YES = 3,
+};
+
+enum servconf_gwports {
+	SERVCONF_GW_NO = 0,
+	SERVCONF_GW_YES,
+	SERVCONF_GW_CLIENTSPECIFIED,
+};
+
+enum servconf_tunnel {
+	SERVCONF_TUN_NO = 0,
+	SERVCONF_TUN_POINTOPOINT = 1,
+	SERVCONF_TUN_ETHERNET = 2,
+	SERVCONF_TUN_YES = 3,
+};
+
+enum servconf_alg_class {
+	SERVCONF_ALG_KEX = 0,
+	SERVCONF_ALG_CIPHER,
+	SERVCONF_ALG_MAC,
+	SERVCONF_ALG_SIG, /* host key / pubkey / hostbased algorithms */
+	SERVCONF_ALG_CASIG,
+};
+
+struct servconf_strlist {
+	char **v;
+	size_t n;
+};
+
+struct servconf_listen {
+	char *host; /* without brackets */
+	int port; /* 0: one entry per Port */
+	char *rdomain; /* NULL if none */
+};
+
+struct servconf_subsystem {
+	char *name;
+	char *command; /* command and its arguments, space separated */
+};
+
+/*
+ * Values.  Integers/flags are -1 while unset (only visible inside the
+ * parser: after loading every field holds its default or value).
+ */
+struct servconf {
+	/* global-only */
+	int *ports;
+	size_t num_ports;
+	struct servconf_listen *listen;
+	size_t num_listen;
+	int address_family; /* enum servconf_family */
+	struct servconf_strlist host_keys;
+	struct servconf_strlist host_certs;
+	char *host_key_algorithms; /* raw spec; resolved in dump */
+	char *kex_algorithms;
+	char *ciphers;
+	char *macs;
+	int compression; /* bool */
+	int login_grace_time; /* seconds */
+	int max_startups_begin;
+	int max_startups_rate;
+	int max_startups;
+	int per_source_max_startups; /* 0 = none */
+	int per_source_masklen_ipv4;
+	int per_source_masklen_ipv6;
+	int use_pam;
+	int print_motd;
+	int print_lastlog;
+	int permit_user_env; /* bool; see permit_user_env_allowlist */
+	char *permit_user_env_allowlist;
+	struct servconf_subsystem *subsystems;
+	size_t num_subsystems;
+	int tcp_keep_alive;
+	int use_dns;
+	int strict_modes;
+	int syslog_facility; /* enum qssh_log_facility */
+	char *pid_file;
+	char *version_addendum;
+	int ignore_user_known_hosts;
+	char *moduli_file;
+	char *xauth_location;
+
+	/* allowed in Match blocks */
+	int64_t rekey_limit; /* bytes, 0 = default */
+	int rekey_interval; /* seconds, 0 = none */
+	int max_authtries;
+	int max_sessions;
+	int permit_root_login; /* enum servconf_permit_root */
+	int pubkey_authentication;
+	char *pubkey_accepted_algorithms;
+	char *hostbased_accepted_algorithms;
+	char *ca_sign_algorithms;
+	struct servconf_strlist authorized_keys_files;
+	char *authorized_keys_command;
+	char *authorized_keys_command_user;
+	char *authorized_principals_file;
+	char *authorized_principals_command;
+	char *authorized_principals_command_user;
+	char *trusted_user_ca_keys;
+	char *revoked_keys;
+	int password_authentication;
+	int kbd_interactive_authentication;
+	int permit_empty_passwd;
+	struct servconf_strlist auth_methods;
+	struct servconf_strlist allow_users;
+	struct servconf_strlist deny_users;
+	struct servconf_strlist allow_groups;
+	struct servconf_strlist deny_groups;
+	char *banner;
+	struct servconf_strlist accept_env;
+	struct servconf_strlist set_env;
+	char *force_command;
+	char *chroot_directory;
+	int permit_tty;
+	int permit_user_rc;
+	int client_alive_interval; /* seconds */
+	int client_alive_count_max;
+	int log_level; /* enum qssh_log_level */
+	int x11_forwarding;
+	int x11_display_offset;
+	int x11_use_localhost;
+	int allow_tcp_forwarding; /* enum servconf_fwd */
+	int allow_streamlocal_forwarding;
+	int allow_agent_forwarding;
+	int disable_forwarding;
+	int gateway_ports; /* enum servconf_gwports */
+	struct servconf_strlist permit_open; /* "any" by default */
+	struct servconf_strlist permit_listen;
+	int permit_tunnel; /* enum servconf_tunnel */
+	int ignore_rhosts;
+	int hostbased_authentication;
+	int hostbased_uses_name_from_packet_only;
+	int expose_auth_info;
+	int required_rsa_size;
+
+	/* parser state, private */
+	struct servconf_priv *priv;
+};
+
+/* Connection attributes for Match. */
+struct servconf_conn {
+	const char *user;
+	const char *host; /* resolved name (or address without UseDNS) */
+	const char *addr;
+	const char *laddr;
+	int lport; /* -1 if unknown */
+	const char *rdomain;
+	/*
+	 * The user's group names for Match Group.  When groups is NULL the
+	 * groups are looked up with getpwnam(3)/getgrouplist(3).
+	 */
+	const char *const *groups;
+	size_t num_groups;
+};
+
+struct servconf *servconf_new(void);
+void servconf_free(struct servconf *cfg);
+
+/* Message lines of the last QSSH_ERR_CONFIG (or ""); never NULL. */
+const char *servconf_error(const struct servconf *cfg);
+
+/*
+ * One "Keyword value" or "Keyword=value" line, e.g. from sshd -o with
+ * filename "command-line" and linenum 0.  It takes precedence over the
+ * configuration file whether it was given before or after loading it.
+ */
+int servconf_parse_line(
+    struct servconf *cfg, const char *line, const char *filename, int linenum);
+
+/*
+ * Read a configuration file; relative Include paths are taken relative to
+ * basedir (NULL: SERVCONF_BASEDIR).  A file or glob that matches nothing
+ * is skipped, as sshd does.
+ */
+int
+servconf_load_file(struct servconf *cfg, const char *path, const char *basedir);
+/* Same with the text in memory; Include lines are skipped when !allow_include. */
+int servconf_load_string(struct servconf *cfg, const char *text,
+    const char *filename, const char *basedir, bool allow_include);
+
+/*
+ * Effective configuration for one connection: the global values overlaid
+ * with those of the Match blocks that match ci (the first matching block
+ * to set a keyword wins).  *out is a new config owned by the caller.
+ */
+int servconf_apply_match(const struct servconf *cfg,
+    const struct servconf_conn *ci, struct servconf **out);
+
+/* Print "keyword value" lines like sshd -T. */
+int servconf_dump(const struct servconf *cfg, FILE *out);
+
+/* Whether a string option is in effect (neither NULL nor "none"). */
+bool servconf_str_set(const char *s);
+
+/*
+ * Resolve an algorithm spec ("a,b", "+a", "-a*", "^a", NULL = default)
+ * against the default list of its class into *out (malloc'd).
+ * QSSH_ERR_CONFIG for an unknown name or an empty result.  Names that are
+ * accepted for compatibility but not implemented (umac-*) are dropped.
+ */
+int servconf_algs_resolve(
+    enum servconf_alg_class cls, const char *spec, char **out);
+/*
+ * Syntax check of a spec as sshd does when reading it: every name after an
+ * optional "+" or "^" must be known (a "-" list may hold patterns).  On
+ * failure *bad and *badlen point at the offending name (or the whole spec).
+ */
+bool servconf_algs_spec_valid(enum servconf_alg_class cls, const char *spec,
+    const char **bad, size_t *badlen);
+/* The default list of a class (static string). */
+const char *servconf_algs_default(enum servconf_alg_class cls);
+
+/*
+ * Expand %h (home), %u (user), %U (uid) and %% in in; an unknown token
+ * gives QSSH_ERR_INVALID_FORMAT.
+ */
+int servconf_expand_tokens(const char *in, const char *home, const char *user,
+    unsigned int uid, char **out);
+/* Same, and a relative result is taken relative to home. */
+int servconf_expand_authorized_path(const char *in, const char *home,
+    const char *user, unsigned int uid, char **out);
+
+/* "any" for an empty list, otherwise the conversions of OpenSSH's parser. */
+int servconf_parse_time(const char *s, int *out);
+
+#endif
