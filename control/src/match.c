@@ -93,8 +93,12 @@ match_host_and_ip(const char *host, const char *addr, const char *list)
 {
 	int mh, mi;
 
-	if ((mi = addr == NULL ? 0 : match_pattern_list(addr, list, false)) ==
-	    -1)
+	/*
+	 * The address is matched as an address list (CIDR blocks allowed); a
+	 * malformed list refuses, like a negated match.
+	 */
+	if ((mi = addr == NULL ? 0 : match_addr_list(addr, list)) == -2 ||
+	    mi == -1)
 		return -1;
 	if ((mh = host == NULL ? 0 : match_hostname(host, list)) == -1)
 		return -1;
