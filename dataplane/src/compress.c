@@ -25,8 +25,14 @@ tport_z_start(struct tport_dir *d, bool deflate_dir)
 	struct tport_zstream *z = NULL;
 	int rc;
 
-	if (d->z != NULL)
-		return 0;
+	/*
+	 * RFC 4253 6.2: the compression context is initialised after each key
+	 * exchange, so a rekey starts a fresh stream (OpenSSH does the same).
+	 */
+	if (d->z != NULL) {
+		tport_z_free(d->z);
+		d->z = NULL;
+	}
 	if ((z = calloc(1, sizeof(*z))) == NULL)
 		return QSSH_ERR_ALLOC;
 	z->deflate = deflate_dir;
