@@ -17,6 +17,7 @@ hostkeys="-h $tmp/hk_ed25519 -h $tmp/hk_ecdsa256 -h $tmp/hk_ecdsa384
 -h $tmp/hk_ecdsa521 -h $tmp/hk_rsa"
 
 # serve_and_ssh KEX HOSTKEY CIPHER MAC [serve args...]; leaves $tmp/ssh.out
+SSH_EXTRA=""
 serve_and_ssh() {
 	local kex=$1 hk=$2 cipher=$3 mac=$4 port rc
 	shift 4
@@ -34,7 +35,8 @@ serve_and_ssh() {
 		kill "$spid" 2>/dev/null
 		return 1
 	fi
-	timeout 10 "$ssh" -vvv -F /dev/null -o BatchMode=yes \
+	# shellcheck disable=SC2086
+	timeout 10 "$ssh" -vvv $SSH_EXTRA -F /dev/null -o BatchMode=yes \
 	    -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
 	    -o "KexAlgorithms=$kex" -o "HostKeyAlgorithms=$hk" \
 	    -o "Ciphers=$cipher" -o "MACs=$mac" -p "$port" \
@@ -101,6 +103,20 @@ for kex in curve25519-sha256 diffie-hellman-group-exchange-sha256; do
 	fi
 	[ "$serve_rc" -eq 0 ] || fail "rekey serve exited $serve_rc"
 done
+
+# Delayed compression across a rekey: the zlib streams restart at NEWKEYS.
+SSH_EXTRA="-C"
+serve_and_ssh curve25519-sha256 ssh-ed25519 aes128-gcm@openssh.com \
+    hmac-sha2-256 --accept-auth --rekey
+SSH_EXTRA=""
+if ! grep -q "compression: zlib@openssh.com" "$tmp/ssh.out" ||
+    [ "$(grep -c "SSH2_MSG_NEWKEYS received" "$tmp/ssh.out")" -ne 2 ] ||
+    ! grep -q "open failed: administratively prohibited" "$tmp/ssh.out"; then
+	fail "compressed session across a server rekey"
+	grep -v debug3 "$tmp/ssh.out" | tail -20 | sed 's/^/    /'
+	sed 's/^/    serve: /' "$tmp/serve.out"
+fi
+[ "$serve_rc" -eq 0 ] || fail "compressed rekey serve exited $serve_rc"
 
 say "$runs connections, $fails failures"
 [ "$fails" -eq 0 ]
