@@ -57,10 +57,27 @@ struct cryp_backend_ops {
 	void (*process)(void *engine, struct cryp_op **ops,
 	    const struct cryp_op_ctx *ctx, uint32_t n);
 	const struct cryp_test_ops *test;
+	/*
+	 * Asynchronous backends only (NULL otherwise).  submit takes all n
+	 * prepared operations of a queue pair's engine (never more than
+	 * max_depth outstanding) and sets op->status when each completes;
+	 * poll collects completions.  Until then op->status is
+	 * CRYP_OP_PENDING.  process stays synchronous.
+	 */
+	void (*submit)(void *engine, struct cryp_op **ops,
+	    const struct cryp_op_ctx *ctx, uint32_t n);
+	void (*poll)(void *engine);
+	uint32_t max_depth;
+	/* Chosen by default when available (hardware offload). */
+	bool (*preferred)(void);
 };
+
+/* op->status of an operation an asynchronous backend still holds. */
+#define CRYP_OP_PENDING 1
 
 extern const struct cryp_backend_ops cryp_openssl_ops;
 extern const struct cryp_backend_ops cryp_ipsecmb_ops;
+extern const struct cryp_backend_ops cryp_cryptodev_ops;
 
 const struct cryp_backend_ops *cryp_backend_ops(enum cryp_backend_id id);
 

@@ -29,6 +29,11 @@ cryp_backend_ops(enum cryp_backend_id id)
 		return NULL;
 #endif
 	case CRYP_BACKEND_CRYPTODEV:
+#if QSSH_WITH_DPDK
+		return &cryp_cryptodev_ops;
+#else
+		return NULL;
+#endif
 	case CRYP_BACKEND_COUNT:
 		break;
 	}
@@ -73,6 +78,7 @@ static void
 choose_default(void)
 {
 	const char *env = getenv("QSSH_CRYPTO_BACKEND");
+	const struct cryp_backend_ops *cd;
 	enum cryp_backend_id id;
 
 	if (env != NULL && *env != '\0') {
@@ -89,6 +95,16 @@ choose_default(void)
 			   "not usable; falling back",
 		    env);
 	}
+	cd = cryp_backend_ops(CRYP_BACKEND_CRYPTODEV);
+	if (cd != NULL && cd->available() && cd->preferred()) {
+		default_be = CRYP_BACKEND_CRYPTODEV;
+		qlog_verbose(
+		    "crypto backend: %s (%s)", cd->name, cd->describe());
+		return;
+	}
+	if (cd != NULL)
+		qlog_verbose(
+		    "crypto backend cryptodev not chosen: %s", cd->describe());
 	if (cryp_backend_available(CRYP_BACKEND_IPSECMB) &&
 	    __builtin_cpu_supports("aes"))
 		id = CRYP_BACKEND_IPSECMB;
@@ -354,6 +370,8 @@ cryp_qp_new(enum cryp_backend_id be, uint32_t depth)
 		goto out;
 	qp->be = be;
 	qp->ops = cryp_backend_ops(be);
+	if (qp->ops->max_depth > 0 && depth > qp->ops->max_depth)
+		depth = qp->ops->max_depth;
 	qp->depth = depth;
 	if ((qp->ring = calloc(depth, sizeof(*qp->ring))) == NULL)
 		goto out;
@@ -378,20 +396,33 @@ cryp_qp_free(struct cryp_qp *qp)
 	free(qp);
 }
 
+static void
+qp_run(struct cryp_qp *qp, uint32_t nb)
+{
+	if (qp->ops->submit != NULL)
+		qp->ops->submit(qp->engine, qp->batch, qp->ctx, nb);
+	else
+		qp->ops->process(qp->engine, qp->batch, qp->ctx, nb);
+}
+
 uint32_t
 cryp_enqueue_burst(struct cryp_qp *qp, struct cryp_op **ops, uint32_t n)
 {
 	uint32_t accepted, i, nb = 0, tail;
 	struct cryp_op *op;
+	bool async;
 	int r;
 
 	if (qp == NULL || ops == NULL)
 		return 0;
+	async = qp->ops->submit != NULL;
 	accepted = qp->depth - qp->count;
 	if (n < accepted)
 		accepted = n;
 	for (i = 0; i < accepted; i++) {
 		op = ops[i];
+		if (async)
+			op->status = CRYP_OP_PENDING;
 		if (op->sess == NULL) {
 			op->status = QSSH_ERR_INVALID_ARGUMENT;
 		} else if (op->sess->be != qp->be) {
@@ -402,8 +433,7 @@ cryp_enqueue_burst(struct cryp_qp *qp, struct cryp_op **ops, uint32_t n)
 		} else {
 			qp->batch[nb++] = op;
 			if (nb == CRYP_CHUNK) {
-				qp->ops->process(
-				    qp->engine, qp->batch, qp->ctx, nb);
+				qp_run(qp, nb);
 				nb = 0;
 			}
 		}
@@ -414,19 +444,31 @@ cryp_enqueue_burst(struct cryp_qp *qp, struct cryp_op **ops, uint32_t n)
 		qp->count++;
 	}
 	if (nb > 0)
-		qp->ops->process(qp->engine, qp->batch, qp->ctx, nb);
+		qp_run(qp, nb);
 	return accepted;
 }
 
 uint32_t
 cryp_dequeue_burst(struct cryp_qp *qp, struct cryp_op **ops, uint32_t n)
 {
-	uint32_t i;
+	uint32_t i, tail;
 
 	if (qp == NULL || ops == NULL)
 		return 0;
 	if (n > qp->count)
 		n = qp->count;
+	if (qp->ops->poll != NULL) {
+		/* Completed operations leave in enqueue order. */
+		qp->ops->poll(qp->engine);
+		for (i = 0; i < n; i++) {
+			tail = qp->head + i;
+			if (tail >= qp->depth)
+				tail -= qp->depth;
+			if (qp->ring[tail]->status == CRYP_OP_PENDING)
+				break;
+		}
+		n = i;
+	}
 	for (i = 0; i < n; i++) {
 		ops[i] = qp->ring[qp->head];
 		if (++qp->head == qp->depth)
