@@ -31,7 +31,7 @@ enum key_fp_hash {
 
 enum key_format {
 	KEY_FORMAT_OPENSSH = 0, /* openssh-key-v1 (default) */
-	KEY_FORMAT_PEM,		/* traditional PEM (RSA/EC) */
+	KEY_FORMAT_PEM, /* traditional PEM (RSA/EC) */
 	KEY_FORMAT_PKCS8,
 };
 
@@ -99,8 +99,8 @@ int key_parse_public(const char *line, struct key **out, char **comment);
  * QSSH_ERR_KEY_BAD_PERMISSIONS (check_perms true).  Encrypted keys need
  * passphrase; QSSH_ERR_KEY_WRONG_PASSPHRASE if it is wrong or missing.
  */
-int key_load_private(const char *path, const char *passphrase,
-    bool check_perms, struct key **out, char **comment);
+int key_load_private(const char *path, const char *passphrase, bool check_perms,
+    struct key **out, char **comment);
 /* Same, from memory. */
 int key_parse_private(const uint8_t *data, size_t len, const char *passphrase,
     struct key **out, char **comment);
@@ -114,9 +114,9 @@ int key_serialize_private(const struct key *k, const char *passphrase,
     const char *comment, enum key_format format, unsigned rounds,
     struct qssh_buf *out);
 /* Write with mode 0600 (and path.pub alongside if write_pub). */
-int key_save_private(const struct key *k, const char *path,
-    const char *passphrase, const char *comment, enum key_format format,
-    unsigned rounds);
+int
+key_save_private(const struct key *k, const char *path, const char *passphrase,
+    const char *comment, enum key_format format, unsigned rounds);
 /* Public key file: one-line or RFC 4716 "---- BEGIN SSH2 PUBLIC KEY ----". */
 int key_load_public(const char *path, struct key **out, char **comment);
 int key_format_rfc4716(const struct key *k, const char *comment, char **out);

@@ -44,17 +44,17 @@ enum cryp_mac_id {
 };
 
 struct cryp_cipher_info {
-	const char *name;	/* SSH name, "aes128-gcm@openssh.com" */
+	const char *name; /* SSH name, "aes128-gcm@openssh.com" */
 	enum cryp_cipher_id id;
-	uint32_t key_len;	/* bytes of key material to derive */
-	uint32_t iv_len;	/* bytes of IV to derive (0 for chacha) */
-	uint32_t block_len;	/* padding multiple (8 for chacha/none) */
-	uint32_t tag_len;	/* AEAD tag, 0 when a MAC is used */
-	bool aead;		/* integrity built in; MAC negotiation ignored */
+	uint32_t key_len; /* bytes of key material to derive */
+	uint32_t iv_len; /* bytes of IV to derive (0 for chacha) */
+	uint32_t block_len; /* padding multiple (8 for chacha/none) */
+	uint32_t tag_len; /* AEAD tag, 0 when a MAC is used */
+	bool aead; /* integrity built in; MAC negotiation ignored */
 };
 
 struct cryp_mac_info {
-	const char *name;	/* "hmac-sha2-256-etm@openssh.com" */
+	const char *name; /* "hmac-sha2-256-etm@openssh.com" */
 	enum cryp_mac_id id;
 	uint32_t key_len;
 	uint32_t mac_len;
@@ -82,8 +82,8 @@ const char *cryp_backend_name(enum cryp_backend_id id);
 int cryp_backend_from_name(const char *name, enum cryp_backend_id *id);
 /* Built in and usable on this CPU. */
 bool cryp_backend_available(enum cryp_backend_id id);
-bool cryp_backend_supports(enum cryp_backend_id id,
-    enum cryp_cipher_id cipher, enum cryp_mac_id mac);
+bool cryp_backend_supports(
+    enum cryp_backend_id id, enum cryp_cipher_id cipher, enum cryp_mac_id mac);
 /*
  * The backend to use: $QSSH_CRYPTO_BACKEND if set and usable, else the
  * fastest the CPU supports.  Logs once which one and why.
@@ -93,8 +93,8 @@ enum cryp_backend_id cryp_backend_default(void);
 struct cryp_session_params {
 	const struct cryp_cipher_info *cipher;
 	const struct cryp_mac_info *mac; /* NULL or ignored when cipher->aead */
-	const uint8_t *key;	/* cipher->key_len bytes */
-	const uint8_t *iv;	/* cipher->iv_len bytes */
+	const uint8_t *key; /* cipher->key_len bytes */
+	const uint8_t *iv; /* cipher->iv_len bytes */
 	const uint8_t *mac_key; /* mac->key_len bytes */
 	bool encrypt;
 };
@@ -109,8 +109,8 @@ struct cryp_session;
  * free); callers wipe their own copies.  If the backend cannot do the
  * algorithm, NULL and *err = QSSH_ERR_ALG_UNSUPPORTED.
  */
-struct cryp_session *cryp_session_new(enum cryp_backend_id be,
-    const struct cryp_session_params *p, int *err);
+struct cryp_session *cryp_session_new(
+    enum cryp_backend_id be, const struct cryp_session_params *p, int *err);
 void cryp_session_free(struct cryp_session *s);
 enum cryp_backend_id cryp_session_backend(const struct cryp_session *s);
 /* Bytes appended after the packet: tag_len or mac_len. */
@@ -126,12 +126,12 @@ int cryp_session_peek_length(struct cryp_session *s, uint32_t seqnr,
 
 struct cryp_op {
 	struct cryp_session *sess;
-	uint8_t *pkt;		/* packet, starting at the length field */
-	uint32_t pkt_len;	/* 4 + packet_length */
-	uint8_t *tag;		/* cryp_session_tag_len() bytes */
-	uint32_t seqnr;		/* SSH sequence number of this packet */
-	int status;		/* 0 or QSSH_ERR_MAC_INVALID, ... */
-	void *user;		/* caller's cookie, untouched */
+	uint8_t *pkt; /* packet, starting at the length field */
+	uint32_t pkt_len; /* 4 + packet_length */
+	uint8_t *tag; /* cryp_session_tag_len() bytes */
+	uint32_t seqnr; /* SSH sequence number of this packet */
+	int status; /* 0 or QSSH_ERR_MAC_INVALID, ... */
+	void *user; /* caller's cookie, untouched */
 };
 
 /* Process one operation now, on the calling thread. */
@@ -146,9 +146,9 @@ int cryp_op_process(struct cryp_op *op);
 struct cryp_qp;
 struct cryp_qp *cryp_qp_new(enum cryp_backend_id be, uint32_t depth);
 void cryp_qp_free(struct cryp_qp *qp);
-uint32_t cryp_enqueue_burst(struct cryp_qp *qp, struct cryp_op **ops,
-    uint32_t n);
-uint32_t cryp_dequeue_burst(struct cryp_qp *qp, struct cryp_op **ops,
-    uint32_t n);
+uint32_t
+cryp_enqueue_burst(struct cryp_qp *qp, struct cryp_op **ops, uint32_t n);
+uint32_t
+cryp_dequeue_burst(struct cryp_qp *qp, struct cryp_op **ops, uint32_t n);
 
 #endif

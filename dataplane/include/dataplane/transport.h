@@ -87,7 +87,7 @@ enum {
 
 enum tport_comp {
 	TPORT_COMP_NONE = 0,
-	TPORT_COMP_ZLIB,	 /* "zlib": from NEWKEYS on */
+	TPORT_COMP_ZLIB, /* "zlib": from NEWKEYS on */
 	TPORT_COMP_ZLIB_DELAYED, /* "zlib@openssh.com": after USERAUTH_SUCCESS */
 };
 
@@ -137,16 +137,15 @@ size_t tport_output_len(const struct tport *t);
  * QSSH_ERR_PACKET_TOO_LARGE, QSSH_ERR_BAD_PADDING, QSSH_ERR_INVALID_FORMAT
  * (compression), ...; tport_disconnect_reason() maps them to SSH codes.
  */
-int tport_read_packet(struct tport *t, uint8_t *type,
-    struct qssh_view *payload);
+int
+tport_read_packet(struct tport *t, uint8_t *type, struct qssh_view *payload);
 
 /*
  * Queue a packet: the message type and its payload.  During a key exchange
  * (between tport_kex_started() and sending NEWKEYS) only transport and kex
  * messages (1..49) go out; others wait in order and follow NEWKEYS.
  */
-int tport_send(struct tport *t, uint8_t type, const void *payload,
-    size_t len);
+int tport_send(struct tport *t, uint8_t type, const void *payload, size_t len);
 /* Same, with the payload in a buffer. */
 int tport_send_buf(struct tport *t, uint8_t type, const struct qssh_buf *b);
 /* Queue SSH_MSG_DISCONNECT; further sends are refused. */
