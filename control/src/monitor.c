@@ -1,0 +1,774 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The monitor side of privilege separation: request table, state machine
+ * and handlers.  The protocol is described in control/monitor.h.
+ */
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "common/buf.h"
+#include "common/err.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "control/key.h"
+#include "control/monitor.h"
+
+#define SSH2_MSG_USERAUTH_REQUEST 50
+#define MON_TTY_MAX 64
+
+struct monitor {
+	int fd;
+	enum monitor_state state;
+	struct key *const *host_keys;
+	size_t num_host_keys;
+	const struct monitor_callbacks *cb;
+	void *cb_ctx;
+	uint8_t fake_secret[MONITOR_FAKE_SECRET_LEN];
+	char *service;
+	uint32_t used_once; /* bit per request type */
+	struct monitor_pw *pw;
+	bool pw_valid;
+	uint8_t *session_id;
+	size_t session_id_len;
+	uint8_t *allowed_blob;
+	size_t allowed_blob_len;
+	struct key *allowed_key;
+};
+
+typedef int (*mon_handler_fn)(
+    struct monitor *m, struct qssh_buf *req, struct qssh_buf *ans, int *ans_fd);
+
+#define MON_ST(s) (1u << (s))
+#define MON_ST_PRE MON_ST(MONITOR_STATE_PREAUTH)
+#define MON_ST_AUTH MON_ST(MONITOR_STATE_AUTHENTICATED)
+#define MON_ST_SESS MON_ST(MONITOR_STATE_SESSION)
+#define MON_ST_ALL (MON_ST_PRE | MON_ST_AUTH | MON_ST_SESS)
+#define MON_ONCE 0x1
+
+struct mon_req {
+	uint8_t type;
+	const char *name;
+	unsigned states; /* MON_ST_* bits */
+	unsigned flags;
+	mon_handler_fn fn;
+};
+
+static const char *
+state_name(enum monitor_state s)
+{
+	switch (s) {
+	case MONITOR_STATE_PREAUTH:
+		return "preauth";
+	case MONITOR_STATE_AUTHENTICATED:
+		return "authenticated";
+	case MONITOR_STATE_SESSION:
+		return "session";
+	case MONITOR_STATE_DEAD:
+		return "dead";
+	}
+	return "?";
+}
+
+/* The request must have been consumed completely. */
+static int
+req_end(const struct qssh_buf *req)
+{
+	return qssh_buf_len(req) == 0 ? 0 : QSSH_ERR_INVALID_FORMAT;
+}
+
+static int
+put_bool_answer(struct qssh_buf *ans, uint8_t type, bool v)
+{
+	int r;
+
+	if ((r = qssh_buf_put_u8(ans, type)) != 0 ||
+	    (r = qssh_buf_put_bool(ans, v)) != 0)
+		return r;
+	return 0;
+}
+
+static bool
+view_eq(struct qssh_view v, const uint8_t *p, size_t len)
+{
+	return v.len == len && (len == 0 || memcmp(v.p, p, len) == 0);
+}
+
+/* ---- SIGN ---- */
+
+static int
+mon_sign(
+    struct monitor *m, struct qssh_buf *req, struct qssh_buf *ans, int *ans_fd)
+{
+	struct qssh_buf *sig = NULL;
+	struct qssh_view data;
+	const struct key *k;
+	char *alg = NULL;
+	uint32_t idx;
+	int r = QSSH_ERR_INTERNAL;
+
+	(void)ans_fd;
+	if ((r = qssh_buf_get_u32(req, &idx)) != 0 ||
+	    (r = qssh_buf_get_cstring(req, &alg, NULL)) != 0 ||
+	    (r = qssh_buf_get_string_view(req, &data)) != 0 ||
+	    (r = req_end(req)) != 0)
+		goto out;
+	if (idx >= m->num_host_keys || m->host_keys[idx] == NULL) {
+		qlog_error("monitor: sign: no host key %u", idx);
+		r = QSSH_ERR_ACCESS;
+		goto out;
+	}
+	k = m->host_keys[idx];
+	/* Only exchange hashes: SHA-1, SHA-256, SHA-384, SHA-512 sized. */
+	if (data.len != 20 && data.len != 32 && data.len != 48 &&
+	    data.len != 64) {
+		qlog_error("monitor: sign: data of %zu bytes is no exchange "
+			   "hash",
+		    data.len);
+		r = QSSH_ERR_ACCESS;
+		goto out;
+	}
+	if (alg[0] != '\0' && !key_alg_matches(k, alg)) {
+		qlog_error(
+		    "monitor: sign: algorithm %s does not fit host key %u", alg,
+		    idx);
+		r = QSSH_ERR_ACCESS;
+		goto out;
+	}
+	if ((sig = qssh_buf_new()) == NULL) {
+		r = QSSH_ERR_ALLOC;
+		goto out;
+	}
+	if ((r = key_sign(
+		 k, alg[0] == '\0' ? NULL : alg, data.p, data.len, sig)) != 0)
+		goto out;
+	/* The first exchange hash is the session identifier. */
+	if (m->session_id == NULL) {
+		if ((m->session_id = malloc(data.len)) == NULL) {
+			r = QSSH_ERR_ALLOC;
+			goto out;
+		}
+		memcpy(m->session_id, data.p, data.len);
+		m->session_id_len = data.len;
+	}
+	if ((r = qssh_buf_put_u8(ans, MONITOR_ANS_SIGN)) != 0 ||
+	    (r = qssh_buf_put_stringb(ans, sig)) != 0)
+		goto out;
+	r = 0;
+out:
+	free(alg);
+	qssh_buf_free(sig);
+	return r;
+}
+
+/* ---- GETPW ---- */
+
+static char *
+str_or_empty(const char *s)
+{
+	return strdup(s == NULL ? "" : s);
+}
+
+/* A plausible entry for a name that does not exist, stable per secret. */
+static int
+fake_pw(const struct monitor *m, const char *name, struct monitor_pw *pw)
+{
+	uint8_t mac[EVP_MAX_MD_SIZE];
+	unsigned maclen = 0;
+	uint32_t v;
+	size_t hlen;
+
+	if (HMAC(EVP_sha256(), m->fake_secret, sizeof(m->fake_secret),
+		(const uint8_t *)name, strlen(name), mac, &maclen) == NULL ||
+	    maclen < 4)
+		return QSSH_ERR_LIBCRYPTO;
+	v = qssh_get_u32be(mac);
+	qssh_wipe(mac, sizeof(mac));
+	pw->uid = (uid_t)(1000 + v % 59000);
+	pw->gid = (gid_t)pw->uid;
+	hlen = strlen("/home/") + strlen(name) + 1;
+	if ((pw->name = strdup(name)) == NULL ||
+	    (pw->home = malloc(hlen)) == NULL ||
+	    (pw->shell = strdup("/bin/bash")) == NULL)
+		return QSSH_ERR_ALLOC;
+	memcpy(pw->home, "/home/", 6);
+	memcpy(pw->home + 6, name, strlen(name) + 1);
+	return 0;
+}
+
+static int
+lookup_pw(const struct monitor *m, const char *name, struct monitor_pw **out,
+    bool *valid)
+{
+	struct monitor_pw *real = NULL, *fake = NULL;
+	struct passwd pwd, *res = NULL;
+	char *buf = NULL;
+	long sz = sysconf(_SC_GETPW_R_SIZE_MAX);
+	int r = QSSH_ERR_INTERNAL;
+
+	*out = NULL;
+	*valid = false;
+	if (sz < 1024)
+		sz = 16384;
+	if ((buf = malloc((size_t)sz)) == NULL ||
+	    (fake = calloc(1, sizeof(*fake))) == NULL) {
+		r = QSSH_ERR_ALLOC;
+		goto out;
+	}
+	/* Both answers are always computed: same work for both cases. */
+	if ((r = fake_pw(m, name, fake)) != 0)
+		goto out;
+	if (getpwnam_r(name, &pwd, buf, (size_t)sz, &res) == 0 && res != NULL) {
+		if ((real = calloc(1, sizeof(*real))) == NULL ||
+		    (real->name = str_or_empty(pwd.pw_name)) == NULL ||
+		    (real->home = str_or_empty(pwd.pw_dir)) == NULL ||
+		    (real->shell = str_or_empty(pwd.pw_shell)) == NULL) {
+			r = QSSH_ERR_ALLOC;
+			goto out;
+		}
+		real->uid = pwd.pw_uid;
+		real->gid = pwd.pw_gid;
+		*out = real;
+		real = NULL;
+		*valid = true;
+	} else {
+		*out = fake;
+		fake = NULL;
+	}
+	r = 0;
+out:
+	if (buf != NULL)
+		qssh_wipe_free(buf, (size_t)sz);
+	monitor_pw_free(real);
+	monitor_pw_free(fake);
+	return r;
+}
+
+static int
+mon_getpw(
+    struct monitor *m, struct qssh_buf *req, struct qssh_buf *ans, int *ans_fd)
+{
+	struct monitor_pw *pw = NULL;
+	char *name = NULL;
+	size_t len;
+	bool valid;
+	int r = QSSH_ERR_INTERNAL;
+
+	(void)ans_fd;
+	if ((r = qssh_buf_get_cstring(req, &name, &len)) != 0 ||
+	    (r = req_end(req)) != 0)
+		goto out;
+	if (len == 0 || len > MONITOR_USER_MAX) {
+		r = QSSH_ERR_INVALID_FORMAT;
+		goto out;
+	}
+	if ((r = lookup_pw(m, name, &pw, &valid)) != 0)
+		goto out;
+	if ((r = qssh_buf_put_u8(ans, MONITOR_ANS_GETPW)) != 0 ||
+	    (r = qssh_buf_put_cstring(ans, pw->name)) != 0 ||
+	    (r = qssh_buf_put_u32(ans, (uint32_t)pw->uid)) != 0 ||
+	    (r = qssh_buf_put_u32(ans, (uint32_t)pw->gid)) != 0 ||
+	    (r = qssh_buf_put_cstring(ans, pw->home)) != 0 ||
+	    (r = qssh_buf_put_cstring(ans, pw->shell)) != 0)
+		goto out;
+	m->pw = pw;
+	pw = NULL;
+	m->pw_valid = valid;
+	qlog_debug3("monitor: user %s %s", name, valid ? "valid" : "invalid");
+	r = 0;
+out:
+	free(name);
+	monitor_pw_free(pw);
+	return r;
+}
+
+/* ---- authentication ---- */
+
+static int
+need_user(const struct monitor *m, const char *what)
+{
+	if (m->pw == NULL) {
+		qlog_error("monitor: %s before the user is known", what);
+		return QSSH_ERR_ACCESS;
+	}
+	return 0;
+}
+
+static void
+auth_succeeded(struct monitor *m, const char *method)
+{
+	qlog_debug(
+	    "monitor: %s authentication for %s succeeded", method, m->pw->name);
+	m->state = MONITOR_STATE_AUTHENTICATED;
+}
+
+static int
+mon_auth_password(
+    struct monitor *m, struct qssh_buf *req, struct qssh_buf *ans, int *ans_fd)
+{
+	char *pass = NULL;
+	bool ok = false;
+	int r = QSSH_ERR_INTERNAL, cr;
+
+	(void)ans_fd;
+	if ((r = need_user(m, "password check")) != 0)
+		goto out;
+	if ((r = qssh_buf_get_cstring(req, &pass, NULL)) != 0 ||
+	    (r = req_end(req)) != 0)
+		goto out;
+	if (m->cb != NULL && m->cb->auth_password != NULL) {
+		cr = m->cb->auth_password(m->cb_ctx, m->pw, m->pw_valid, pass);
+		ok = cr == 0 && m->pw_valid;
+	}
+	if ((r = put_bool_answer(ans, MONITOR_ANS_AUTH_PASSWORD, ok)) != 0)
+		goto out;
+	if (ok)
+		auth_succeeded(m, "password");
+	r = 0;
+out:
+	qssh_wipe_free_str(pass);
+	return r;
+}
+
+static int
+mon_key_allowed(
+    struct monitor *m, struct qssh_buf *req, struct qssh_buf *ans, int *ans_fd)
+{
+	struct qssh_view blob;
+	struct key *k = NULL;
+	uint8_t *copy = NULL;
+	bool ok = false;
+	int r = QSSH_ERR_INTERNAL;
+
+	(void)ans_fd;
+	if ((r = need_user(m, "key check")) != 0)
+		goto out;
+	if ((r = qssh_buf_get_string_view(req, &blob)) != 0 ||
+	    (r = req_end(req)) != 0)
+		goto out;
+	/* A key we cannot parse is not allowed; it is no protocol error. */
+	if (m->pw_valid && m->cb != NULL && m->cb->key_allowed != NULL &&
+	    key_from_blob(blob.p, blob.len, &k) == 0 &&
+	    m->cb->key_allowed(m->cb_ctx, m->pw, k) == 0) {
+		if ((copy = malloc(blob.len == 0 ? 1 : blob.len)) == NULL) {
+			r = QSSH_ERR_ALLOC;
+			goto out;
+		}
+		memcpy(copy, blob.p, blob.len);
+		free(m->allowed_blob);
+		key_free(m->allowed_key);
+		m->allowed_blob = copy;
+		m->allowed_blob_len = blob.len;
+		m->allowed_key = k;
+		copy = NULL;
+		k = NULL;
+		ok = true;
+	}
+	if ((r = put_bool_answer(ans, MONITOR_ANS_KEY_ALLOWED, ok)) != 0)
+		goto out;
+	r = 0;
+out:
+	free(copy);
+	key_free(k);
+	return r;
+}
+
+static bool
+is_host_key_blob(const struct monitor *m, struct qssh_view v)
+{
+	struct qssh_buf *b;
+	bool found = false;
+	size_t i;
+
+	for (i = 0; i < m->num_host_keys && !found; i++) {
+		if (m->host_keys[i] == NULL || (b = qssh_buf_new()) == NULL)
+			continue;
+		if (key_to_blob(m->host_keys[i], b) == 0 &&
+		    view_eq(v, qssh_buf_ptr(b), qssh_buf_len(b)))
+			found = true;
+		qssh_buf_free(b);
+	}
+	return found;
+}
+
+/*
+ * The signed data of a publickey request (RFC 4252 section 7, and OpenSSH's
+ * publickey-hostbound-v00 which appends the server host key) must be for
+ * this session, this user, this service and the key that was allowed.
+ */
+static int
+check_signed_data(const struct monitor *m, struct qssh_view data,
+    const char **alg_out, char **algbuf)
+{
+	struct qssh_view sid, user, service, method, alg, blob, hostkey;
+	uint8_t type;
+	bool has_sig;
+	int r;
+
+	if ((r = qssh_view_get_string(&data, &sid)) != 0 ||
+	    (r = qssh_view_get_u8(&data, &type)) != 0 ||
+	    (r = qssh_view_get_string(&data, &user)) != 0 ||
+	    (r = qssh_view_get_string(&data, &service)) != 0 ||
+	    (r = qssh_view_get_string(&data, &method)) != 0 ||
+	    (r = qssh_view_get_bool(&data, &has_sig)) != 0 ||
+	    (r = qssh_view_get_string(&data, &alg)) != 0 ||
+	    (r = qssh_view_get_string(&data, &blob)) != 0)
+		return QSSH_ERR_ACCESS;
+	if (sid.len != m->session_id_len ||
+	    !qssh_ct_eq(sid.p, m->session_id, sid.len) ||
+	    type != SSH2_MSG_USERAUTH_REQUEST ||
+	    !qssh_view_eq_str(user, m->pw->name) ||
+	    !qssh_view_eq_str(service, m->service) || !has_sig ||
+	    !view_eq(blob, m->allowed_blob, m->allowed_blob_len))
+		return QSSH_ERR_ACCESS;
+	if (qssh_view_eq_str(method, "publickey-hostbound-v00@openssh.com")) {
+		if (qssh_view_get_string(&data, &hostkey) != 0 ||
+		    !is_host_key_blob(m, hostkey))
+			return QSSH_ERR_ACCESS;
+	} else if (!qssh_view_eq_str(method, "publickey"))
+		return QSSH_ERR_ACCESS;
+	if (data.len != 0 || alg.len == 0 || memchr(alg.p, '\0', alg.len))
+		return QSSH_ERR_ACCESS;
+	if ((*algbuf = strndup((const char *)alg.p, alg.len)) == NULL)
+		return QSSH_ERR_ALLOC;
+	if (!key_alg_matches(m->allowed_key, *algbuf))
+		return QSSH_ERR_ACCESS;
+	*alg_out = *algbuf;
+	return 0;
+}
+
+static int
+mon_key_verify(
+    struct monitor *m, struct qssh_buf *req, struct qssh_buf *ans, int *ans_fd)
+{
+	struct qssh_view blob, sig, data;
+	const char *alg = NULL;
+	char *algbuf = NULL;
+	bool ok = false;
+	int r = QSSH_ERR_INTERNAL;
+
+	(void)ans_fd;
+	if ((r = need_user(m, "key verification")) != 0)
+		goto out;
+	if ((r = qssh_buf_get_string_view(req, &blob)) != 0 ||
+	    (r = qssh_buf_get_string_view(req, &sig)) != 0 ||
+	    (r = qssh_buf_get_string_view(req, &data)) != 0 ||
+	    (r = req_end(req)) != 0)
+		goto out;
+	if (m->allowed_blob == NULL || m->session_id == NULL ||
+	    !view_eq(blob, m->allowed_blob, m->allowed_blob_len)) {
+		qlog_error("monitor: key verification for a key not allowed");
+		r = QSSH_ERR_ACCESS;
+		goto out;
+	}
+	if ((r = check_signed_data(m, data, &alg, &algbuf)) != 0) {
+		qlog_error("monitor: bad signed data in key verification");
+		goto out;
+	}
+	ok = m->pw_valid &&
+	    key_verify(m->allowed_key, alg, sig.p, sig.len, data.p, data.len) ==
+		0;
+	if ((r = put_bool_answer(ans, MONITOR_ANS_KEY_VERIFY, ok)) != 0)
+		goto out;
+	if (ok)
+		auth_succeeded(m, "publickey");
+	r = 0;
+out:
+	free(algbuf);
+	return r;
+}
+
+/* ---- LOG ---- */
+
+static int
+mon_log(
+    struct monitor *m, struct qssh_buf *req, struct qssh_buf *ans, int *ans_fd)
+{
+	struct qssh_view line;
+	char clean[MONITOR_LOG_LINE_MAX + 1];
+	uint32_t level;
+	size_t i;
+	int r;
+
+	(void)m;
+	(void)ans;
+	(void)ans_fd;
+	if ((r = qssh_buf_get_u32(req, &level)) != 0 ||
+	    (r = qssh_buf_get_string_view(req, &line)) != 0 ||
+	    (r = req_end(req)) != 0)
+		return r;
+	if (level < QSSH_LOG_FATAL || level > QSSH_LOG_DEBUG3 ||
+	    line.len > MONITOR_LOG_LINE_MAX)
+		return QSSH_ERR_INVALID_FORMAT;
+	/* No control characters from the child into the log. */
+	for (i = 0; i < line.len; i++) {
+		uint8_t c = line.p[i];
+
+		clean[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+	}
+	clean[line.len] = '\0';
+	qssh_log((enum qssh_log_level)level, "%s", clean);
+	return 0;
+}
+
+/* ---- post-auth ---- */
+
+static int
+mon_session_start(
+    struct monitor *m, struct qssh_buf *req, struct qssh_buf *ans, int *ans_fd)
+{
+	uint32_t status = 1;
+	int r;
+
+	(void)ans_fd;
+	if ((r = req_end(req)) != 0)
+		return r;
+	if (m->cb != NULL && m->cb->session_start != NULL &&
+	    m->cb->session_start(m->cb_ctx, m->pw) == 0)
+		status = 0;
+	if ((r = qssh_buf_put_u8(ans, MONITOR_ANS_SESSION_START)) != 0 ||
+	    (r = qssh_buf_put_u32(ans, status)) != 0)
+		return r;
+	if (status == 0)
+		m->state = MONITOR_STATE_SESSION;
+	return 0;
+}
+
+static int
+mon_pty(
+    struct monitor *m, struct qssh_buf *req, struct qssh_buf *ans, int *ans_fd)
+{
+	char tty[MON_TTY_MAX];
+	int fd = -1, r;
+	uint32_t status = 1;
+
+	if ((r = req_end(req)) != 0)
+		return r;
+	memset(tty, 0, sizeof(tty));
+	if (m->cb != NULL && m->cb->pty_open != NULL &&
+	    m->cb->pty_open(m->cb_ctx, m->pw, &fd, tty, sizeof(tty)) == 0 &&
+	    fd >= 0)
+		status = 0;
+	else if (fd >= 0) {
+		close(fd);
+		fd = -1;
+	}
+	tty[sizeof(tty) - 1] = '\0';
+	if (status != 0)
+		tty[0] = '\0';
+	if ((r = qssh_buf_put_u8(ans, MONITOR_ANS_PTY)) != 0 ||
+	    (r = qssh_buf_put_u32(ans, status)) != 0 ||
+	    (r = qssh_buf_put_cstring(ans, tty)) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return r;
+	}
+	*ans_fd = fd;
+	return 0;
+}
+
+static const struct mon_req mon_reqs[] = {
+	{ MONITOR_REQ_SIGN, "sign", MON_ST_ALL, 0, mon_sign },
+	{ MONITOR_REQ_GETPW, "getpw", MON_ST_PRE, MON_ONCE, mon_getpw },
+	{ MONITOR_REQ_AUTH_PASSWORD, "auth-password", MON_ST_PRE, 0,
+	    mon_auth_password },
+	{ MONITOR_REQ_KEY_ALLOWED, "key-allowed", MON_ST_PRE, 0,
+	    mon_key_allowed },
+	{ MONITOR_REQ_KEY_VERIFY, "key-verify", MON_ST_PRE, 0, mon_key_verify },
+	{ MONITOR_REQ_LOG, "log", MON_ST_ALL, 0, mon_log },
+	{ MONITOR_REQ_SESSION_START, "session-start", MON_ST_AUTH, MON_ONCE,
+	    mon_session_start },
+	{ MONITOR_REQ_PTY, "pty", MON_ST_SESS, 0, mon_pty },
+};
+
+/* ---- the monitor object ---- */
+
+struct monitor *
+monitor_new(int fd, const struct monitor_config *cfg)
+{
+	struct monitor *m;
+
+	if (cfg == NULL || (m = calloc(1, sizeof(*m))) == NULL)
+		return NULL;
+	m->fd = fd;
+	m->state = MONITOR_STATE_PREAUTH;
+	m->host_keys = cfg->host_keys;
+	m->num_host_keys = cfg->host_keys == NULL ? 0 : cfg->num_host_keys;
+	m->cb = cfg->cb;
+	m->cb_ctx = cfg->cb_ctx;
+	if (cfg->fake_secret != NULL)
+		memcpy(
+		    m->fake_secret, cfg->fake_secret, sizeof(m->fake_secret));
+	else if (qssh_random_bytes(m->fake_secret, sizeof(m->fake_secret)) != 0)
+		goto fail;
+	if ((m->service = strdup(
+		 cfg->service != NULL ? cfg->service : "ssh-connection")) ==
+	    NULL)
+		goto fail;
+	return m;
+fail:
+	m->fd = -1;
+	monitor_free(m);
+	return NULL;
+}
+
+void
+monitor_free(struct monitor *m)
+{
+	if (m == NULL)
+		return;
+	if (m->fd >= 0)
+		close(m->fd);
+	free(m->service);
+	monitor_pw_free(m->pw);
+	free(m->session_id);
+	free(m->allowed_blob);
+	key_free(m->allowed_key);
+	qssh_wipe(m, sizeof(*m));
+	free(m);
+}
+
+enum monitor_state
+monitor_get_state(const struct monitor *m)
+{
+	return m->state;
+}
+
+const struct monitor_pw *
+monitor_get_user(const struct monitor *m, bool *valid)
+{
+	if (valid != NULL)
+		*valid = m->pw_valid;
+	return m->pw;
+}
+
+/* Any refusal ends the connection: log, close, dead. */
+static int
+mon_kill(struct monitor *m, const char *what, int r)
+{
+	qlog_error(
+	    "monitor: %s: %s; closing connection", what, qssh_strerror(r));
+	m->state = MONITOR_STATE_DEAD;
+	if (m->fd >= 0) {
+		close(m->fd);
+		m->fd = -1;
+	}
+	return r;
+}
+
+int
+monitor_handle_msg(struct monitor *m, const uint8_t *msg, size_t len,
+    struct qssh_buf *ans, int *ans_fd)
+{
+	const struct mon_req *rq = NULL;
+	struct qssh_buf *req = NULL;
+	size_t ans_len0 = qssh_buf_len(ans), i;
+	int fd = -1, r = QSSH_ERR_INTERNAL;
+	char what[64];
+
+	*ans_fd = -1;
+	if (m->state == MONITOR_STATE_DEAD)
+		return QSSH_ERR_CONN_CLOSED;
+	if (len == 0)
+		return mon_kill(m, "empty request", QSSH_ERR_INVALID_FORMAT);
+	if (len > MONITOR_MSG_MAX)
+		return mon_kill(
+		    m, "oversized request", QSSH_ERR_PACKET_TOO_LARGE);
+	for (i = 0; i < QSSH_ARRAY_LEN(mon_reqs); i++) {
+		if (mon_reqs[i].type == msg[0]) {
+			rq = &mon_reqs[i];
+			break;
+		}
+	}
+	if (rq == NULL) {
+		snprintf(what, sizeof(what), "unknown request type %u",
+		    (unsigned)msg[0]);
+		return mon_kill(m, what, QSSH_ERR_UNEXPECTED_MESSAGE);
+	}
+	snprintf(what, sizeof(what), "request %s in state %s", rq->name,
+	    state_name(m->state));
+	if ((rq->states & MON_ST(m->state)) == 0 ||
+	    ((rq->flags & MON_ONCE) != 0 &&
+		(m->used_once & (1u << rq->type)) != 0))
+		return mon_kill(m, what, QSSH_ERR_ACCESS);
+	if ((req = qssh_buf_new()) == NULL) {
+		r = QSSH_ERR_ALLOC;
+		goto out;
+	}
+	if ((r = qssh_buf_put(req, msg + 1, len - 1)) != 0)
+		goto out;
+	if ((r = rq->fn(m, req, ans, &fd)) != 0)
+		goto out;
+	if ((rq->flags & MON_ONCE) != 0)
+		m->used_once |= 1u << rq->type;
+	*ans_fd = fd;
+	fd = -1;
+	r = 0;
+out:
+	qssh_buf_free(req);
+	if (fd >= 0)
+		close(fd);
+	if (r != 0) {
+		if (qssh_buf_len(ans) > ans_len0)
+			(void)qssh_buf_consume_end(
+			    ans, qssh_buf_len(ans) - ans_len0);
+		return mon_kill(m, what, r);
+	}
+	return 0;
+}
+
+int
+monitor_serve_one(struct monitor *m)
+{
+	struct qssh_buf *msg = NULL, *ans = NULL;
+	int afd = -1, r = QSSH_ERR_INTERNAL;
+
+	if (m->state == MONITOR_STATE_DEAD || m->fd < 0)
+		return QSSH_ERR_CONN_CLOSED;
+	if ((msg = qssh_buf_new()) == NULL || (ans = qssh_buf_new()) == NULL) {
+		r = QSSH_ERR_ALLOC;
+		goto out;
+	}
+	if ((r = monitor_msg_recv(m->fd, msg, NULL)) != 0) {
+		if (r == QSSH_ERR_CONN_CLOSED) {
+			qlog_debug("monitor: child closed the connection");
+			m->state = MONITOR_STATE_DEAD;
+			close(m->fd);
+			m->fd = -1;
+		} else
+			(void)mon_kill(m, "reading request", r);
+		goto out;
+	}
+	if ((r = monitor_handle_msg(
+		 m, qssh_buf_ptr(msg), qssh_buf_len(msg), ans, &afd)) != 0)
+		goto out;
+	if (qssh_buf_len(ans) != 0 &&
+	    (r = monitor_msg_send(
+		 m->fd, qssh_buf_ptr(ans), qssh_buf_len(ans), afd)) != 0) {
+		(void)mon_kill(m, "sending answer", r);
+		goto out;
+	}
+	r = 0;
+out:
+	if (afd >= 0)
+		close(afd);
+	qssh_buf_free(msg);
+	qssh_buf_free(ans);
+	return r;
+}
+
+int
+monitor_serve(struct monitor *m)
+{
+	int r;
+
+	while ((r = monitor_serve_one(m)) == 0)
+		;
+	return r == QSSH_ERR_CONN_CLOSED ? 0 : r;
+}
