@@ -122,7 +122,8 @@ static const char *const key_all[] = {
 };
 
 static const char kex_default[] =
-    "sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com,"
+    "mlkem768x25519-sha256,sntrup761x25519-sha512,sntrup761x25519-sha512@"
+    "openssh.com,"
     "curve25519-sha256,curve25519-sha256@libssh.org,"
     "ecdh-sha2-nistp256,ecdh-sha2-nistp384,ecdh-sha2-nistp521,"
     "diffie-hellman-group-exchange-sha256,"

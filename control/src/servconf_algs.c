@@ -85,9 +85,13 @@ static const struct alg_name sig_names[] = {
 	{ NULL, false },
 };
 
-/* Defaults of OpenSSH 9.2 (less what is not implemented). */
+/*
+ * Defaults of OpenSSH 9.2 (less what is not implemented), with the
+ * post-quantum mlkem768x25519-sha256 first as OpenSSH 10 has it.
+ */
 static const char kex_default[] =
-    "sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com,"
+    "mlkem768x25519-sha256,sntrup761x25519-sha512,sntrup761x25519-sha512@"
+    "openssh.com,"
     "curve25519-sha256,curve25519-sha256@libssh.org,"
     "ecdh-sha2-nistp256,ecdh-sha2-nistp384,ecdh-sha2-nistp521,"
     "diffie-hellman-group-exchange-sha256,"

@@ -584,6 +584,29 @@ sorted_lines(const char *cmd, char ***out, size_t *n)
 	pclose(p);
 }
 
+/*
+ * qssh's default KexAlgorithms put mlkem768x25519-sha256 first; OpenSSH 9.2
+ * does not implement it.  Drop it from our side before comparing.
+ */
+static void
+drop_mlkem(char *line)
+{
+	static const char name[] = "mlkem768x25519-sha256";
+	char *p;
+	size_t n = sizeof(name) - 1;
+
+	if (strncmp(line, "kexalgorithms ", 14) != 0)
+		return;
+	while ((p = strstr(line, name)) != NULL) {
+		if (p[n] == ',')
+			memmove(p, p + n + 1, strlen(p + n + 1) + 1);
+		else if (p > line && p[-1] == ',')
+			memmove(p - 1, p + n, strlen(p + n) + 1);
+		else
+			break;
+	}
+}
+
 static int
 kwcmp(const char *a, const char *b)
 {
@@ -653,6 +676,7 @@ compare(const char *conf, const char *conn, const char *skip)
 		     tok = strtok_r(NULL, "\n", &save)) {
 			b = realloc(b, (nb + 1) * sizeof(char *));
 			b[nb++] = strdup(tok);
+			drop_mlkem(b[nb - 1]);
 		}
 	}
 	used = calloc(na, sizeof(*used));
