@@ -20,6 +20,8 @@
 #define KEX_NAME_MAX 64
 
 static const char kex_supported_kex[] =
+    "mlkem768x25519-sha256,sntrup761x25519-sha512,"
+    "sntrup761x25519-sha512@openssh.com,"
     "curve25519-sha256,curve25519-sha256@libssh.org,"
     "ecdh-sha2-nistp256,ecdh-sha2-nistp384,ecdh-sha2-nistp521,"
     "diffie-hellman-group-exchange-sha256,"
@@ -27,6 +29,8 @@ static const char kex_supported_kex[] =
     "diffie-hellman-group14-sha256,diffie-hellman-group14-sha1,"
     "diffie-hellman-group1-sha1";
 static const char kex_default_kex[] =
+    "mlkem768x25519-sha256,sntrup761x25519-sha512,"
+    "sntrup761x25519-sha512@openssh.com,"
     "curve25519-sha256,curve25519-sha256@libssh.org,"
     "ecdh-sha2-nistp256,ecdh-sha2-nistp384,ecdh-sha2-nistp521,"
     "diffie-hellman-group-exchange-sha256,"

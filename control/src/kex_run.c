@@ -2,7 +2,10 @@
 /*
  * The key exchange state machine: KEXINIT, the method messages of
  * curve25519-sha256 (RFC 8731), ecdh-sha2-* (RFC 5656), diffie-hellman-group*
- * (RFC 4253 8, RFC 8268) and diffie-hellman-group-exchange-sha256 (RFC 4419),
+ * (RFC 4253 8, RFC 8268), diffie-hellman-group-exchange-sha256 (RFC 4419) and
+ * the post-quantum hybrids sntrup761x25519-sha512 (OpenSSH's PROTOCOL,
+ * draft-josefsson-ntruprime-ssh) and mlkem768x25519-sha256
+ * (draft-ietf-sshm-mlkem-hybrid-kex),
  * the exchange hash, host key signatures, NEWKEYS, rekeying and the server's
  * EXT_INFO (RFC 8308).
  */
@@ -17,6 +20,8 @@
 #include "common/util.h"
 #include "control/kex.h"
 #include "control/key.h"
+#include "control/mlkem768.h"
+#include "control/sntrup761.h"
 #include "crypto-offload/cryp.h"
 #include "dataplane/transport.h"
 #include "kex_int.h"
@@ -26,6 +31,8 @@ enum kex_kind {
 	KEX_KIND_ECDH,
 	KEX_KIND_DH,
 	KEX_KIND_GEX,
+	KEX_KIND_SNTRUP, /* sntrup761 + X25519, K a string */
+	KEX_KIND_MLKEM, /* ML-KEM-768 + X25519, K a string */
 };
 
 struct kex_method {
@@ -36,6 +43,9 @@ struct kex_method {
 };
 
 static const struct kex_method kex_methods[] = {
+	{ "mlkem768x25519-sha256", KEX_KIND_MLKEM, "SHA256", 0 },
+	{ "sntrup761x25519-sha512", KEX_KIND_SNTRUP, "SHA512", 0 },
+	{ "sntrup761x25519-sha512@openssh.com", KEX_KIND_SNTRUP, "SHA512", 0 },
 	{ "curve25519-sha256", KEX_KIND_C25519, "SHA256", 0 },
 	{ "curve25519-sha256@libssh.org", KEX_KIND_C25519, "SHA256", 0 },
 	{ "ecdh-sha2-nistp256", KEX_KIND_ECDH, "SHA256", 256 },
@@ -50,6 +60,12 @@ static const struct kex_method kex_methods[] = {
 };
 
 #define KEX_HASH_MAX 64
+/* The larger KEM secret key (ML-KEM-768's 2400 over sntrup761's 1763). */
+#define KEX_KEM_SK_MAX MLKEM768_DK_LEN
+#define KEX_KEM_PK_MAX MLKEM768_EK_LEN
+#define KEX_KEM_CT_MAX MLKEM768_CT_LEN
+#define KEX_KEM_SS_LEN 32
+#define KEX_X25519_LEN 32
 
 struct kex {
 	struct tport *t;
@@ -62,6 +78,9 @@ struct kex {
 	kex_verify_host_key_fn verify;
 	void *verify_ctx;
 	bool no_ext_info, no_strict;
+	bool warn_weak_kex;
+	kex_random_fn random;
+	void *random_ctx;
 	char *peer_addr;
 	int peer_port;
 
@@ -90,6 +109,7 @@ struct kex {
 	struct key *this_key; /* client: host key of this kex */
 	const struct key *signer; /* server: host key for this kex */
 	uint8_t x_priv[32];
+	uint8_t kem_sk[KEX_KEM_SK_MAX]; /* client: the hybrid's KEM secret */
 	struct kex_ecdh *ecdh;
 	struct kex_dh *dh;
 	uint32_t gex_min, gex_n, gex_max;
@@ -134,6 +154,7 @@ kex_reset(struct kex *kex)
 	kex->this_key = NULL;
 	kex->signer = NULL;
 	qssh_wipe(kex->x_priv, sizeof(kex->x_priv));
+	qssh_wipe(kex->kem_sk, sizeof(kex->kem_sk));
 	kex_ecdh_free(kex->ecdh);
 	kex->ecdh = NULL;
 	kex_dh_free(kex->dh);
@@ -238,6 +259,9 @@ kex_new(
 	kex->verify_ctx = cfg->verify_ctx;
 	kex->no_ext_info = cfg->no_ext_info;
 	kex->no_strict = cfg->no_strict;
+	kex->warn_weak_kex = cfg->warn_weak_kex;
+	kex->random = cfg->random;
+	kex->random_ctx = cfg->random_ctx;
 	spec[KEX_PROP_KEX] = cfg->kex_algs;
 	spec[KEX_PROP_HOSTKEY] = cfg->hostkey_algs;
 	spec[KEX_PROP_ENC_C2S] = spec[KEX_PROP_ENC_S2C] = cfg->ciphers;
@@ -303,6 +327,12 @@ kex_is_strict(const struct kex *kex)
 	return kex->strict;
 }
 
+enum kex_role
+kex_get_role(const struct kex *kex)
+{
+	return kex->role;
+}
+
 bool
 kex_peer_kexinit_seen(const struct kex *kex)
 {
@@ -343,6 +373,38 @@ kex_peer_wants_ext_info(const struct kex *kex)
 	return kex->peer_ext_info;
 }
 
+bool
+kex_alg_is_pq(const char *name)
+{
+	const struct kex_method *m;
+
+	if (name == NULL || (m = method_by_name(name)) == NULL)
+		return false;
+	return m->kind == KEX_KIND_SNTRUP || m->kind == KEX_KIND_MLKEM;
+}
+
+bool
+kex_result_is_pq(const struct kex *kex)
+{
+	return kex->result.kex != NULL && kex_alg_is_pq(kex->result.kex);
+}
+
+bool
+kex_pq_warning_due(const struct kex *kex)
+{
+	return kex->role == KEX_ROLE_CLIENT && kex->warn_weak_kex &&
+	    kex->nkex > 0 && !kex_result_is_pq(kex);
+}
+
+/* Randomness of the exchange itself: the configured source or the system. */
+static int
+kex_random(struct kex *kex, uint8_t *out, size_t len)
+{
+	if (kex->random != NULL)
+		return kex->random(kex->random_ctx, out, len);
+	return qssh_random_bytes(out, len);
+}
+
 /* ---- KEXINIT ---- */
 
 static int
@@ -368,7 +430,7 @@ kex_start(struct kex *kex)
 	if (kex->sent_kexinit)
 		return 0;
 	memset(&p, 0, sizeof(p));
-	if ((r = qssh_random_bytes(p.cookie, sizeof(p.cookie))) != 0)
+	if ((r = kex_random(kex, p.cookie, sizeof(p.cookie))) != 0)
 		goto out;
 	/* Pseudo-algorithms only in the first KEXINIT. */
 	if (kex->nkex == 0) {
@@ -766,6 +828,205 @@ gex_estimate(unsigned bits)
 	return 8192;
 }
 
+/* RFC 7748: the u-coordinate 9 of the X25519 base point. */
+static const uint8_t x25519_base[KEX_X25519_LEN] = { 9 };
+
+/* X25519 ephemeral into kex->x_priv and its public value. */
+static int
+x25519_ephemeral(struct kex *kex, uint8_t pub[KEX_X25519_LEN])
+{
+	int r;
+
+	if (kex->random == NULL)
+		return kex_x25519_keypair(kex->x_priv, pub);
+	if ((r = kex_random(kex, kex->x_priv, sizeof(kex->x_priv))) != 0 ||
+	    (r = kex_x25519_shared(kex->x_priv, x25519_base, pub)) != 0) {
+		qssh_wipe(kex->x_priv, sizeof(kex->x_priv));
+		return r;
+	}
+	return 0;
+}
+
+static bool
+kind_is_hybrid(enum kex_kind kind)
+{
+	return kind == KEX_KIND_SNTRUP || kind == KEX_KIND_MLKEM;
+}
+
+/* Sizes of the KEM part of Q_C and Q_S. */
+static size_t
+kem_pk_len(enum kex_kind kind)
+{
+	return kind == KEX_KIND_MLKEM ? MLKEM768_EK_LEN
+				      : SNTRUP761_PUBLICKEY_SIZE;
+}
+
+static size_t
+kem_ct_len(enum kex_kind kind)
+{
+	return kind == KEX_KIND_MLKEM ? MLKEM768_CT_LEN
+				      : SNTRUP761_CIPHERTEXT_SIZE;
+}
+
+static int
+sntrup_random(void *ctx, uint8_t *out, size_t len)
+{
+	return kex_random(ctx, out, len);
+}
+
+/* string(kem_part || x25519_part) */
+static int
+put_hybrid_string(struct qssh_buf *b, const uint8_t *kem, size_t kem_len,
+    const uint8_t x[KEX_X25519_LEN])
+{
+	int r;
+
+	if ((r = qssh_buf_put_u32(b, (uint32_t)(kem_len + KEX_X25519_LEN))) !=
+		0 ||
+	    (r = qssh_buf_put(b, kem, kem_len)) != 0 ||
+	    (r = qssh_buf_put(b, x, KEX_X25519_LEN)) != 0)
+		return r;
+	return 0;
+}
+
+/*
+ * K = HASH(kem_ss || x25519_ss), put into kex->kmp as a string: the hybrid
+ * methods encode the shared secret as a string, not as an mpint.
+ */
+static int
+hybrid_secret(struct kex *kex, const uint8_t ss[2 * KEX_KEM_SS_LEN])
+{
+	const EVP_MD *md;
+	uint8_t k[KEX_HASH_MAX];
+	unsigned int klen = 0;
+	int r;
+
+	if ((md = EVP_get_digestbyname(kex->method->hash)) == NULL)
+		return QSSH_ERR_INTERNAL;
+	if ((kex->kmp = qssh_buf_new()) == NULL)
+		return QSSH_ERR_ALLOC;
+	if (EVP_Digest(ss, 2 * KEX_KEM_SS_LEN, k, &klen, md, NULL) != 1) {
+		r = QSSH_ERR_LIBCRYPTO;
+		goto out;
+	}
+	r = qssh_buf_put_string(kex->kmp, k, klen);
+out:
+	qssh_wipe(k, sizeof(k));
+	return r;
+}
+
+/* Client: KEM key pair and X25519 value; Q_C = string(pk || X25519). */
+static int
+hybrid_client_init(struct kex *kex, struct qssh_buf *dst)
+{
+	uint8_t pk[KEX_KEM_PK_MAX], seed[2 * MLKEM768_SEED_LEN];
+	uint8_t xpub[KEX_X25519_LEN];
+	size_t pk_len = kem_pk_len(kex->method->kind);
+	int r;
+
+	if ((r = x25519_ephemeral(kex, xpub)) != 0)
+		goto out;
+	if (kex->method->kind == KEX_KIND_MLKEM) {
+		if ((r = kex_random(kex, seed, sizeof(seed))) != 0 ||
+		    (r = mlkem768_keygen_seeded(
+			 pk, kex->kem_sk, seed, seed + MLKEM768_SEED_LEN)) != 0)
+			goto out;
+	} else if ((r = sntrup761_keypair_rng(
+			pk, kex->kem_sk, sntrup_random, kex)) != 0)
+		goto out;
+	r = put_hybrid_string(dst, pk, pk_len, xpub);
+out:
+	qssh_wipe(seed, sizeof(seed));
+	return r;
+}
+
+/*
+ * Server: encapsulate to the client's KEM key, our X25519 value;
+ * Q_S = string(ct || X25519) into kex->qs and K into kex->kmp.  The lengths
+ * must be exact, and an ML-KEM key that fails the modulus check (FIPS 203
+ * 7.2) ends the exchange.
+ */
+static int
+hybrid_server(struct kex *kex, struct qssh_view peer)
+{
+	struct qssh_view pk, xpeer;
+	uint8_t ct[KEX_KEM_CT_MAX], ss[2 * KEX_KEM_SS_LEN];
+	uint8_t m[MLKEM768_SEED_LEN], xpub[KEX_X25519_LEN];
+	enum kex_kind kind = kex->method->kind;
+	int r;
+
+	if (peer.len != kem_pk_len(kind) + KEX_X25519_LEN) {
+		qlog_error("kex: client hybrid value has length %zu", peer.len);
+		return QSSH_ERR_KEY_LENGTH;
+	}
+	if ((r = qssh_view_get_bytes(&peer, kem_pk_len(kind), &pk)) != 0 ||
+	    (r = qssh_view_get_bytes(&peer, KEX_X25519_LEN, &xpeer)) != 0)
+		return r;
+	if ((r = x25519_ephemeral(kex, xpub)) != 0)
+		goto out;
+	if (kind == KEX_KIND_MLKEM) {
+		if ((r = kex_random(kex, m, sizeof(m))) != 0 ||
+		    (r = mlkem768_encaps_seeded(ct, ss, pk.p, pk.len, m)) !=
+			0) {
+			if (r == QSSH_ERR_KEY_INVALID)
+				qlog_error("kex: invalid ML-KEM "
+					   "encapsulation key");
+			goto out;
+		}
+	} else if ((r = sntrup761_encap_rng(
+			ct, ss, pk.p, sntrup_random, kex)) != 0)
+		goto out;
+	if ((r = kex_x25519_shared(
+		 kex->x_priv, xpeer.p, ss + KEX_KEM_SS_LEN)) != 0)
+		goto out;
+	if ((kex->qs = qssh_buf_new()) == NULL) {
+		r = QSSH_ERR_ALLOC;
+		goto out;
+	}
+	if ((r = put_hybrid_string(kex->qs, ct, kem_ct_len(kind), xpub)) != 0)
+		goto out;
+	r = hybrid_secret(kex, ss);
+out:
+	qssh_wipe(ss, sizeof(ss));
+	qssh_wipe(m, sizeof(m));
+	qssh_wipe(kex->x_priv, sizeof(kex->x_priv));
+	return r;
+}
+
+/* Client: decapsulate the server's ciphertext; K into kex->kmp. */
+static int
+hybrid_client_finish(struct kex *kex, struct qssh_view peer)
+{
+	struct qssh_view ct, xpeer;
+	uint8_t ss[2 * KEX_KEM_SS_LEN];
+	enum kex_kind kind = kex->method->kind;
+	int r;
+
+	if (peer.len != kem_ct_len(kind) + KEX_X25519_LEN) {
+		qlog_error("kex: server hybrid value has length %zu", peer.len);
+		return QSSH_ERR_KEY_LENGTH;
+	}
+	if ((r = qssh_view_get_bytes(&peer, kem_ct_len(kind), &ct)) != 0 ||
+	    (r = qssh_view_get_bytes(&peer, KEX_X25519_LEN, &xpeer)) != 0)
+		return r;
+	if (kind == KEX_KIND_MLKEM)
+		r = mlkem768_decaps(
+		    ss, kex->kem_sk, MLKEM768_DK_LEN, ct.p, ct.len);
+	else
+		r = sntrup761_decap(ss, ct.p, kex->kem_sk);
+	if (r != 0)
+		goto out;
+	if ((r = kex_x25519_shared(
+		 kex->x_priv, xpeer.p, ss + KEX_KEM_SS_LEN)) != 0)
+		goto out;
+	r = hybrid_secret(kex, ss);
+out:
+	qssh_wipe(ss, sizeof(ss));
+	qssh_wipe(kex->kem_sk, sizeof(kex->kem_sk));
+	qssh_wipe(kex->x_priv, sizeof(kex->x_priv));
+	return r;
+}
+
 /* Our ephemeral key; its encoded public value goes to *dst. */
 static int
 make_ephemeral(struct kex *kex, struct qssh_buf **dst)
@@ -778,9 +1039,12 @@ make_ephemeral(struct kex *kex, struct qssh_buf **dst)
 		return QSSH_ERR_ALLOC;
 	switch (kex->method->kind) {
 	case KEX_KIND_C25519:
-		if ((r = kex_x25519_keypair(kex->x_priv, pub)) != 0)
+		if ((r = x25519_ephemeral(kex, pub)) != 0)
 			return r;
 		return qssh_buf_put_string(*dst, pub, sizeof(pub));
+	case KEX_KIND_SNTRUP:
+	case KEX_KIND_MLKEM:
+		return hybrid_client_init(kex, *dst);
 	case KEX_KIND_ECDH:
 		if ((r = kex_ecdh_new(kex->method->param, &kex->ecdh)) != 0)
 			return r;
@@ -811,6 +1075,8 @@ compute_shared(struct kex *kex, struct qssh_view peer)
 	size_t klen = 0;
 	int r;
 
+	if (kind_is_hybrid(kex->method->kind))
+		return hybrid_client_finish(kex, peer);
 	if ((kex->kmp = qssh_buf_new()) == NULL)
 		return QSSH_ERR_ALLOC;
 	switch (kex->method->kind) {
@@ -975,7 +1241,8 @@ server_init(struct kex *kex, struct qssh_view v, uint8_t reply_type)
 	int r;
 
 	if (kex->method->kind == KEX_KIND_C25519 ||
-	    kex->method->kind == KEX_KIND_ECDH)
+	    kex->method->kind == KEX_KIND_ECDH ||
+	    kind_is_hybrid(kex->method->kind))
 		r = qssh_view_get_string(&v, &peer);
 	else
 		r = qssh_view_get_mpint(&v, &peer);
@@ -984,7 +1251,8 @@ server_init(struct kex *kex, struct qssh_view v, uint8_t reply_type)
 	if ((kex->qc = qssh_buf_new()) == NULL)
 		return QSSH_ERR_ALLOC;
 	if (kex->method->kind == KEX_KIND_C25519 ||
-	    kex->method->kind == KEX_KIND_ECDH)
+	    kex->method->kind == KEX_KIND_ECDH ||
+	    kind_is_hybrid(kex->method->kind))
 		r = qssh_buf_put_string(kex->qc, peer.p, peer.len);
 	else
 		r = qssh_buf_put_mpint_bytes(kex->qc, peer.p, peer.len);
@@ -999,7 +1267,10 @@ server_init(struct kex *kex, struct qssh_view v, uint8_t reply_type)
 		if ((r = kex_dh_check_public(kex->dh, peer.p, peer.len)) != 0)
 			return r;
 	}
-	if ((r = make_ephemeral(kex, &kex->qs)) != 0 ||
+	if (kind_is_hybrid(kex->method->kind)) {
+		if ((r = hybrid_server(kex, peer)) != 0)
+			goto out;
+	} else if ((r = make_ephemeral(kex, &kex->qs)) != 0 ||
 	    (r = compute_shared(kex, peer)) != 0)
 		goto out;
 	if ((blob = qssh_buf_new()) == NULL || (sig = qssh_buf_new()) == NULL ||
@@ -1041,7 +1312,8 @@ client_reply(struct kex *kex, struct qssh_view v)
 	if ((r = qssh_view_get_string(&v, &ks)) != 0)
 		return r;
 	if (kex->method->kind == KEX_KIND_C25519 ||
-	    kex->method->kind == KEX_KIND_ECDH)
+	    kex->method->kind == KEX_KIND_ECDH ||
+	    kind_is_hybrid(kex->method->kind))
 		r = qssh_view_get_string(&v, &peer);
 	else
 		r = qssh_view_get_mpint(&v, &peer);
@@ -1059,7 +1331,8 @@ client_reply(struct kex *kex, struct qssh_view v)
 		goto out;
 	}
 	if (kex->method->kind == KEX_KIND_C25519 ||
-	    kex->method->kind == KEX_KIND_ECDH)
+	    kex->method->kind == KEX_KIND_ECDH ||
+	    kind_is_hybrid(kex->method->kind))
 		r = qssh_buf_put_string(kex->qs, peer.p, peer.len);
 	else
 		r = qssh_buf_put_mpint_bytes(kex->qs, peer.p, peer.len);

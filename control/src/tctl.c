@@ -27,6 +27,8 @@ struct tctl {
 	uint32_t disc_code;
 	char *peer_addr;
 	int peer_port;
+	/* Why tctl_handle_packet() failed, for tctl_fatal()'s line. */
+	char fatal_msg[128];
 };
 
 struct tctl *
@@ -221,23 +223,32 @@ tctl_handle_packet(
 	int r;
 
 	*consumed = true;
+	c->fatal_msg[0] = '\0';
 	first_kexinit =
 	    type == SSH_MSG_KEXINIT && !kex_peer_kexinit_seen(c->kex);
 	if (!kex_peer_kexinit_seen(c->kex) && type != SSH_MSG_KEXINIT)
 		c->early_packet = true;
-	/* Strict kex: nothing but kex messages until the first kex ends. */
+	/*
+	 * Strict kex: nothing but kex messages until the first kex ends.
+	 * tctl_fatal() logs the reason once and sends it in the DISCONNECT.
+	 */
 	if (kex_is_strict(c->kex) && kex_count(c->kex) == 0 &&
 	    !is_kex_type(type) && type != SSH_MSG_DISCONNECT) {
-		qlog_error(
-		    "strict KEX violation: unexpected packet type %u", type);
+		snprintf(c->fatal_msg, sizeof(c->fatal_msg),
+		    "strict KEX violation: unexpected packet type %u "
+		    "(seqnr %u)",
+		    type, tport_seqnr_in(c->t) - 1);
+		qlog_debug("%s", c->fatal_msg);
 		return QSSH_ERR_PROTOCOL;
 	}
 	if (is_kex_type(type)) {
 		if ((r = kex_handle_packet(c->kex, type, payload)) != 0)
 			return r;
 		if (first_kexinit && kex_is_strict(c->kex) && c->early_packet) {
-			qlog_error("strict KEX violation: KEXINIT was not the "
-				   "first packet");
+			snprintf(c->fatal_msg, sizeof(c->fatal_msg),
+			    "strict KEX violation: KEXINIT was not the first "
+			    "packet");
+			qlog_debug("%s", c->fatal_msg);
 			return QSSH_ERR_PROTOCOL;
 		}
 		return 0;
@@ -308,8 +319,9 @@ tctl_next_packet(struct tctl *c, uint8_t *type, struct qssh_view *payload)
 	}
 }
 
-int
-tctl_disconnect_err(struct tctl *c, int err)
+/* The DISCONNECT reason and text for a QSSH_ERR_* code. */
+static uint32_t
+err_reason(const struct tctl *c, int err, const char **msgp)
 {
 	uint32_t reason;
 	const char *msg = qssh_strerror(err);
@@ -338,7 +350,82 @@ tctl_disconnect_err(struct tctl *c, int err)
 		reason = tport_disconnect_reason(err);
 		break;
 	}
+	*msgp = msg;
+	return reason;
+}
+
+int
+tctl_disconnect_err(struct tctl *c, int err)
+{
+	const char *msg;
+	uint32_t reason = err_reason(c, err, &msg);
+
 	return tport_send_disconnect(c->t, reason, msg);
+}
+
+uint32_t
+tctl_fatal(struct tctl *c, int err)
+{
+	const char *dir, *msg, *detail;
+	char peer[160];
+	uint32_t reason;
+	bool banner;
+
+	dir = kex_get_role(c->kex) == KEX_ROLE_SERVER ? "from" : "to";
+	if (c->peer_addr != NULL)
+		snprintf(peer, sizeof(peer), "%s port %d", c->peer_addr,
+		    c->peer_port);
+	else
+		peer[0] = '\0';
+	switch (err) {
+	case QSSH_ERR_DISCONNECTED:
+		/* handle_disconnect() logged it; nothing may follow. */
+		return 0;
+	case QSSH_ERR_CONN_CLOSED:
+	case QSSH_ERR_EOF:
+		qlog_info("Connection closed%s%s",
+		    peer[0] != '\0' ? " by " : "", peer);
+		return 0;
+	case QSSH_ERR_SYSTEM:
+		if (peer[0] != '\0')
+			qlog_info("Connection %s %s: %s", dir, peer,
+			    qssh_strerror(err));
+		else
+			qlog_info("Connection: %s", qssh_strerror(err));
+		return 0;
+	default:
+		break;
+	}
+	reason = err_reason(c, err, &msg);
+	detail = kex_failure_detail(c->kex);
+	banner = tport_remote_version(c->t)[0] == '\0';
+	if (err == QSSH_ERR_NO_MATCH && detail != NULL) {
+		/* kex_negotiated() logs it when it knows the peer. */
+		if (c->peer_addr == NULL)
+			qlog_info("Unable to negotiate: %s", detail);
+	} else if (err == QSSH_ERR_PROTOCOL && c->fatal_msg[0] != '\0' &&
+	    !banner) {
+		reason = SSH_DISCONNECT_PROTOCOL_ERROR;
+		msg = c->fatal_msg;
+		qlog_info("Disconnecting%s%s: %s", peer[0] != '\0' ? " " : "",
+		    peer, msg);
+	} else {
+		if (banner)
+			reason = SSH_DISCONNECT_PROTOCOL_VERSION_NOT_SUPPORTED;
+		if (peer[0] != '\0')
+			qlog_info("%s: Connection %s %s: %s",
+			    banner ? "banner exchange"
+				   : "ssh_dispatch_run_fatal",
+			    dir, peer, qssh_strerror(err));
+		else
+			qlog_info("%s: %s",
+			    banner ? "banner exchange"
+				   : "ssh_dispatch_run_fatal",
+			    qssh_strerror(err));
+	}
+	if (tport_send_disconnect(c->t, reason, msg) != 0)
+		return 0;
+	return reason;
 }
 
 int

@@ -20,6 +20,10 @@
  * public key and rekeys afterwards; with --accept-auth the server answers
  * the first USERAUTH_REQUEST with USERAUTH_SUCCESS, rekeys, and refuses
  * channels.
+ *
+ * On a fatal transport or kex error either side ends with tctl_fatal(): one
+ * log line in OpenSSH's wording and SSH_MSG_DISCONNECT with the matching
+ * reason code.
  */
 #include <errno.h>
 #include <poll.h>
@@ -226,23 +230,25 @@ conn_next(struct conn *cn, uint8_t *type, struct qssh_view *payload)
 	}
 }
 
+/*
+ * A fatal error: one log line in OpenSSH's wording and, where the
+ * connection can still carry it, SSH_MSG_DISCONNECT with the matching
+ * reason (tctl_fatal()); then flush.
+ */
 static void
 conn_fail(struct conn *cn, int r, const char *what)
 {
-	if (r == QSSH_ERR_DISCONNECTED)
-		fprintf(stderr, "%s: peer disconnected: %s\n", what,
-		    tctl_disconnect_message(cn->c) != NULL
-			? tctl_disconnect_message(cn->c)
-			: "");
-	else
+	uint32_t reason;
+
+	if (cn->c == NULL) {
 		fprintf(stderr, "%s: %s\n", what, qssh_strerror(r));
-	if (r == QSSH_ERR_NO_MATCH && kex_failure_detail(cn->kex) != NULL)
-		fprintf(stderr, "%s\n", kex_failure_detail(cn->kex));
-	if (r != QSSH_ERR_DISCONNECTED && r != QSSH_ERR_CONN_CLOSED &&
-	    r != QSSH_ERR_SYSTEM && r != QSSH_ERR_TIMEOUT) {
-		tctl_disconnect_err(cn->c, r);
-		conn_flush(cn);
+		return;
 	}
+	reason = tctl_fatal(cn->c, r);
+	if (reason != 0)
+		conn_flush(cn);
+	qlog_debug(
+	    "%s: %s, disconnect reason %u", what, qssh_strerror(r), reason);
 }
 
 static void
@@ -390,6 +396,7 @@ run_client(const char *host, const char *port, const struct opts *o)
 
 	fill_config(&cfg, o);
 	cfg.verify_host_key = verify_host_key;
+	cfg.warn_weak_kex = true;
 	if (o->auth_key != NULL) {
 		if (o->user == NULL)
 			usage();
@@ -415,6 +422,9 @@ run_client(const char *host, const char *port, const struct opts *o)
 		/* Actions when no kex is running. */
 		if (!kex_in_progress(cn.kex) && kex_count(cn.kex) >= 1) {
 			if (st == CS_KEX) {
+				/* As OpenSSH's client, after the first kex. */
+				if (kex_pq_warning_due(cn.kex))
+					fputs(KEX_PQ_WARNING, stderr);
 				if (o->rekey && ukey == NULL) {
 					qlog_debug("forcing rekey");
 					if ((r = tctl_rekey(cn.c)) != 0)

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * SSH-2 key exchange (RFC 4253 sections 7-8, RFC 4419, RFC 5656, RFC 8268,
- * RFC 8731, RFC 8308 and OpenSSH's strict kex) on top of a struct tport, and
- * a small transport-level message dispatcher (tctl_*).
+ * RFC 8731, RFC 8308, OpenSSH's strict kex and the post-quantum hybrids
+ * sntrup761x25519-sha512 and mlkem768x25519-sha256) on top of a struct
+ * tport, and a small transport-level message dispatcher (tctl_*).
  *
  * The kex does no I/O: it queues packets with tport_send() and takes the
  * peer's kex messages through kex_handle_packet().  Keys are handed to the
@@ -73,6 +74,18 @@ enum {
 typedef int (*kex_verify_host_key_fn)(
     const struct key *host_key, const char *alg, void *ctx);
 
+/*
+ * Fill out[0..len) and return 0, or a negative QSSH_ERR_*.  The draws of one
+ * exchange are, in order: the 16-byte KEXINIT cookie; then for the hybrid
+ * methods the client's 32-byte X25519 private value followed by its KEM key
+ * generation (ML-KEM-768: one 64-byte d || z; sntrup761: the draws listed in
+ * sntrup761.h), and the server's 32-byte X25519 private value followed by
+ * its encapsulation (ML-KEM-768: one 32-byte m; sntrup761: see sntrup761.h);
+ * for curve25519 the 32-byte private value.  Other methods use the system
+ * generator for their ephemeral values.
+ */
+typedef int (*kex_random_fn)(void *ctx, uint8_t *out, size_t len);
+
 struct kex_config {
 	/*
 	 * Algorithm lists in OpenSSH syntax: NULL or "" = default, a plain
@@ -97,6 +110,18 @@ struct kex_config {
 	/* Don't offer ext-info / strict kex (tests of the non-strict path). */
 	bool no_ext_info;
 	bool no_strict;
+	/*
+	 * Client: kex_pq_warning_due() reports a kex that is not post-quantum
+	 * (OpenSSH's WarnWeakCrypto); the program prints KEX_PQ_WARNING.
+	 */
+	bool warn_weak_kex;
+	/*
+	 * Source of the exchange's own randomness (KEXINIT cookies, X25519
+	 * private values, KEM seeds); NULL = the system generator.  For tests
+	 * and benchmarks that need reproducible exchanges: see kex_random_fn.
+	 */
+	kex_random_fn random;
+	void *random_ctx;
 };
 
 /* What the last kex agreed on.  Strings are owned by the kex. */
@@ -188,6 +213,8 @@ bool kex_in_progress(const struct kex *kex);
 unsigned kex_count(const struct kex *kex);
 /* Strict kex was negotiated in the first kex. */
 bool kex_is_strict(const struct kex *kex);
+/* Which side this kex speaks for. */
+enum kex_role kex_get_role(const struct kex *kex);
 /* The first KEXINIT seen from the peer has arrived. */
 bool kex_peer_kexinit_seen(const struct kex *kex);
 /* Negotiated algorithms of the current or last kex (NULL before). */
@@ -201,12 +228,37 @@ const char *kex_failure_detail(const struct kex *kex);
 /* Client: the peer offered ext-info-s; server: the client offered -c. */
 bool kex_peer_wants_ext_info(const struct kex *kex);
 
+/* ---- post-quantum key exchange ---- */
+
+/*
+ * OpenSSH's warning for a connection without a post-quantum kex, three
+ * lines, each ending in a newline.
+ */
+#define KEX_PQ_WARNING                                                       \
+	"** WARNING: connection is not using a post-quantum key exchange "   \
+	"algorithm.\n"                                                       \
+	"** This session may be vulnerable to \"store now, decrypt later\" " \
+	"attacks.\n"                                                         \
+	"** The server may need to be upgraded. See "                        \
+	"https://openssh.com/pq.html\n"
+
+/* Whether a kex method name is a post-quantum (hybrid) method. */
+bool kex_alg_is_pq(const char *name);
+/* The last completed (or current) kex used a post-quantum method. */
+bool kex_result_is_pq(const struct kex *kex);
+/*
+ * Client with warn_weak_kex: a kex has completed and the method of the last
+ * one is not post-quantum, so the program should print KEX_PQ_WARNING.
+ */
+bool kex_pq_warning_due(const struct kex *kex);
+
 /* ---- key derivation (RFC 4253 7.2) ---- */
 
 /*
  * out = HASH(K || H || letter || session_id) extended with
  * HASH(K || H || K1 || ... ) up to need bytes.  k_mpint is K already
- * encoded as an mpint (with its length field).
+ * encoded as an mpint (with its length field), or as a string for the
+ * hybrid post-quantum methods.
  */
 int kex_derive_key(const char *hash_name, const uint8_t *k_mpint, size_t k_len,
     const uint8_t *h, size_t h_len, char letter, const uint8_t *session_id,
@@ -282,6 +334,23 @@ int tctl_handle_packet(
     struct tctl *c, uint8_t type, struct qssh_view payload, bool *consumed);
 /* Queue DISCONNECT with a reason chosen from a QSSH_ERR_* code. */
 int tctl_disconnect_err(struct tctl *c, int err);
+/*
+ * End the connection after a fatal error from tport_read_version(),
+ * tctl_next_packet(), the kex or the socket (QSSH_ERR_CONN_CLOSED for EOF):
+ * logs exactly one line at INFO in OpenSSH's wording and queues
+ * SSH_MSG_DISCONNECT with the matching reason when the connection can still
+ * carry it.  The lines are
+ *   "Connection closed by A port P"                    (EOF, nothing sent)
+ *   "banner exchange: Connection from A port P: ERR"   (bad identification)
+ *   "Disconnecting A port P: strict KEX violation: ..." (strict kex)
+ *   "ssh_dispatch_run_fatal: Connection from A port P: ERR" (all else)
+ * ("to" instead of "from" on a client, no address if none was set), and no
+ * line for a peer's DISCONNECT (already logged as "Received disconnect") or
+ * a failed negotiation (already logged as "Unable to negotiate").  Returns
+ * the reason code sent, or 0 when no DISCONNECT was queued.  The caller
+ * flushes the output and closes.
+ */
+uint32_t tctl_fatal(struct tctl *c, int err);
 /* Start a rekey now (no-op during a kex). */
 int tctl_rekey(struct tctl *c);
 /* SERVICE_REQUEST / SERVICE_ACCEPT. */

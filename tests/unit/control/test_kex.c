@@ -1305,7 +1305,8 @@ test_log_lines(void **state)
 	assert_int_equal(kex_count(p.cl.kex), 1);
 	assert_non_null(strstr(logbuf, "SSH2_MSG_KEXINIT sent\n"));
 	assert_non_null(strstr(logbuf, "SSH2_MSG_KEXINIT received\n"));
-	assert_non_null(strstr(logbuf, "kex: algorithm: curve25519-sha256\n"));
+	assert_non_null(
+	    strstr(logbuf, "kex: algorithm: mlkem768x25519-sha256\n"));
 	assert_non_null(
 	    strstr(logbuf, "kex: host key algorithm: ssh-ed25519\n"));
 	/* The client prints the incoming direction first. */
