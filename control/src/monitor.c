@@ -40,6 +40,8 @@ struct monitor {
 	uint8_t *allowed_blob;
 	size_t allowed_blob_len;
 	struct key *allowed_key;
+	const struct monitor_session_callbacks *scb;
+	void *scb_ctx;
 };
 
 typedef int (*mon_handler_fn)(
@@ -281,6 +283,9 @@ mon_getpw(
 	pw = NULL;
 	m->pw_valid = valid;
 	qlog_debug3("monitor: user %s %s", name, valid ? "valid" : "invalid");
+	if (m->scb != NULL && m->scb->user_known != NULL &&
+	    !m->scb->user_known(m->scb_ctx, m->pw, valid))
+		m->pw_valid = false;
 	r = 0;
 out:
 	free(name);
@@ -506,6 +511,13 @@ mon_log(
 	if (level < QSSH_LOG_FATAL || level > QSSH_LOG_DEBUG3 ||
 	    line.len > MONITOR_LOG_LINE_MAX)
 		return QSSH_ERR_INVALID_FORMAT;
+	/* The child's "debugN: " prefix is added again by qssh_log(). */
+	if (level >= QSSH_LOG_DEBUG1 && line.len >= 8 &&
+	    memcmp(line.p, "debug", 5) == 0 && line.p[6] == ':' &&
+	    line.p[7] == ' ') {
+		line.p += 8;
+		line.len -= 8;
+	}
 	/* No control characters from the child into the log. */
 	for (i = 0; i < line.len; i++) {
 		uint8_t c = line.p[i];
@@ -573,6 +585,216 @@ mon_pty(
 	return 0;
 }
 
+/* ---- LOG_USER ---- */
+
+static void
+clean_copy(char *dst, struct qssh_view v)
+{
+	size_t i;
+
+	for (i = 0; i < v.len; i++) {
+		uint8_t c = v.p[i];
+
+		dst[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+	}
+	dst[v.len] = '\0';
+}
+
+static int
+mon_log_user(
+    struct monitor *m, struct qssh_buf *req, struct qssh_buf *ans, int *ans_fd)
+{
+	struct qssh_view before, after;
+	char b[MONITOR_LOG_LINE_MAX + 1], a[MONITOR_LOG_LINE_MAX + 1];
+	const char *word = "", *name = "(unknown)";
+	uint32_t level, style;
+	int r;
+
+	(void)ans;
+	(void)ans_fd;
+	if ((r = qssh_buf_get_u32(req, &level)) != 0 ||
+	    (r = qssh_buf_get_u32(req, &style)) != 0 ||
+	    (r = qssh_buf_get_string_view(req, &before)) != 0 ||
+	    (r = qssh_buf_get_string_view(req, &after)) != 0 ||
+	    (r = req_end(req)) != 0)
+		return r;
+	if (level < QSSH_LOG_FATAL || level > QSSH_LOG_DEBUG3 ||
+	    style > MONITOR_LOG_USER_SESSION ||
+	    before.len > MONITOR_LOG_LINE_MAX ||
+	    after.len > MONITOR_LOG_LINE_MAX)
+		return QSSH_ERR_INVALID_FORMAT;
+	if ((r = need_user(m, "user log line")) != 0)
+		return r;
+	name = m->pw->name;
+	switch (style) {
+	case MONITOR_LOG_USER_AUTHENTICATING:
+		word = m->pw_valid ? "authenticating user " : "invalid user ";
+		break;
+	case MONITOR_LOG_USER_PLAIN:
+		word = m->pw_valid ? "" : "invalid user ";
+		break;
+	default:
+		word = "user ";
+		break;
+	}
+	clean_copy(b, before);
+	clean_copy(a, after);
+	qssh_log((enum qssh_log_level)level, "%s%s%s%s", b, word, name, a);
+	return 0;
+}
+
+/* ---- sessions ---- */
+
+static int
+need_session_cb(const struct monitor *m, bool have)
+{
+	if (m->scb == NULL || !have) {
+		qlog_error("monitor: no session support");
+		return QSSH_ERR_ACCESS;
+	}
+	return 0;
+}
+
+void
+monitor_exec_cleanup(struct monitor_exec *ex)
+{
+	size_t i;
+
+	if (ex == NULL)
+		return;
+	free(ex->command);
+	free(ex->term);
+	free(ex->modes);
+	for (i = 0; i < ex->num_env; i++)
+		qssh_wipe_free_str(ex->env[i]);
+	free(ex->env);
+	memset(ex, 0, sizeof(*ex));
+}
+
+static int
+parse_exec(struct qssh_buf *req, struct monitor_exec *ex)
+{
+	uint32_t kind, n, i;
+	int r;
+
+	if ((r = qssh_buf_get_u32(req, &kind)) != 0 ||
+	    (r = qssh_buf_get_cstring(req, &ex->command, NULL)) != 0 ||
+	    (r = qssh_buf_get_bool(req, &ex->pty)) != 0 ||
+	    (r = qssh_buf_get_cstring(req, &ex->term, NULL)) != 0 ||
+	    (r = qssh_buf_get_u32(req, &ex->cols)) != 0 ||
+	    (r = qssh_buf_get_u32(req, &ex->rows)) != 0 ||
+	    (r = qssh_buf_get_u32(req, &ex->width_px)) != 0 ||
+	    (r = qssh_buf_get_u32(req, &ex->height_px)) != 0 ||
+	    (r = qssh_buf_get_string(req, &ex->modes, &ex->modes_len)) != 0 ||
+	    (r = qssh_buf_get_u32(req, &n)) != 0)
+		return r;
+	if (kind > MONITOR_EXEC_SUBSYSTEM || n > MONITOR_EXEC_ENV_MAX ||
+	    ex->modes_len > MONITOR_EXEC_MODES_MAX)
+		return QSSH_ERR_INVALID_FORMAT;
+	ex->kind = (enum monitor_exec_kind)kind;
+	if (n > 0 && (ex->env = calloc(n, sizeof(*ex->env))) == NULL)
+		return QSSH_ERR_ALLOC;
+	for (i = 0; i < n; i++) {
+		if ((r = qssh_buf_get_cstring(req, &ex->env[i], NULL)) != 0)
+			return r;
+		ex->num_env++;
+		if (strchr(ex->env[i], '=') == NULL)
+			return QSSH_ERR_INVALID_FORMAT;
+	}
+	return req_end(req);
+}
+
+static int
+mon_session_exec(
+    struct monitor *m, struct qssh_buf *req, struct qssh_buf *ans, int *ans_fd)
+{
+	struct monitor_exec ex;
+	uint32_t status = 1, id = 0;
+	int fd = -1, r;
+
+	memset(&ex, 0, sizeof(ex));
+	if ((r = parse_exec(req, &ex)) != 0)
+		goto out;
+	if ((r = need_session_cb(
+		 m, m->scb != NULL && m->scb->session_exec != NULL)) != 0)
+		goto out;
+	if (m->scb->session_exec(m->scb_ctx, m->pw, &ex, &fd, &id) == 0 &&
+	    fd >= 0)
+		status = 0;
+	else if (fd >= 0) {
+		close(fd);
+		fd = -1;
+	}
+	if ((r = qssh_buf_put_u8(ans, MONITOR_ANS_SESSION_EXEC)) != 0 ||
+	    (r = qssh_buf_put_u32(ans, status)) != 0 ||
+	    (r = qssh_buf_put_u32(ans, status == 0 ? id : 0)) != 0)
+		goto out;
+	*ans_fd = fd;
+	fd = -1;
+	r = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	monitor_exec_cleanup(&ex);
+	return r;
+}
+
+static int
+mon_session_fd(
+    struct monitor *m, struct qssh_buf *req, struct qssh_buf *ans, int *ans_fd)
+{
+	uint32_t id, which, status = 1;
+	int fd = -1, r;
+
+	if ((r = qssh_buf_get_u32(req, &id)) != 0 ||
+	    (r = qssh_buf_get_u32(req, &which)) != 0 || (r = req_end(req)) != 0)
+		return r;
+	if ((r = need_session_cb(
+		 m, m->scb != NULL && m->scb->session_fd != NULL)) != 0)
+		return r;
+	if (m->scb->session_fd(m->scb_ctx, id, which, &fd) == 0 && fd >= 0)
+		status = 0;
+	else if (fd >= 0) {
+		close(fd);
+		fd = -1;
+	}
+	if ((r = qssh_buf_put_u8(ans, MONITOR_ANS_SESSION_FD)) != 0 ||
+	    (r = qssh_buf_put_u32(ans, status)) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return r;
+	}
+	*ans_fd = fd;
+	return 0;
+}
+
+static int
+mon_session_signal(
+    struct monitor *m, struct qssh_buf *req, struct qssh_buf *ans, int *ans_fd)
+{
+	uint32_t id, status = 1;
+	char *sig = NULL;
+	int r;
+
+	(void)ans_fd;
+	if ((r = qssh_buf_get_u32(req, &id)) != 0 ||
+	    (r = qssh_buf_get_cstring(req, &sig, NULL)) != 0 ||
+	    (r = req_end(req)) != 0)
+		goto out;
+	if ((r = need_session_cb(
+		 m, m->scb != NULL && m->scb->session_signal != NULL)) != 0)
+		goto out;
+	if (m->scb->session_signal(m->scb_ctx, id, sig) == 0)
+		status = 0;
+	if ((r = qssh_buf_put_u8(ans, MONITOR_ANS_SESSION_SIGNAL)) != 0 ||
+	    (r = qssh_buf_put_u32(ans, status)) != 0)
+		goto out;
+	r = 0;
+out:
+	free(sig);
+	return r;
+}
+
 static const struct mon_req mon_reqs[] = {
 	{ MONITOR_REQ_SIGN, "sign", MON_ST_ALL, 0, mon_sign },
 	{ MONITOR_REQ_GETPW, "getpw", MON_ST_PRE, MON_ONCE, mon_getpw },
@@ -585,6 +807,13 @@ static const struct mon_req mon_reqs[] = {
 	{ MONITOR_REQ_SESSION_START, "session-start", MON_ST_AUTH, MON_ONCE,
 	    mon_session_start },
 	{ MONITOR_REQ_PTY, "pty", MON_ST_SESS, 0, mon_pty },
+	{ MONITOR_REQ_LOG_USER, "log-user", MON_ST_ALL, 0, mon_log_user },
+	{ MONITOR_REQ_SESSION_EXEC, "session-exec", MON_ST_SESS, 0,
+	    mon_session_exec },
+	{ MONITOR_REQ_SESSION_FD, "session-fd", MON_ST_SESS, 0,
+	    mon_session_fd },
+	{ MONITOR_REQ_SESSION_SIGNAL, "session-signal", MON_ST_SESS, 0,
+	    mon_session_signal },
 };
 
 /* ---- the monitor object ---- */
@@ -632,6 +861,20 @@ monitor_free(struct monitor *m)
 	key_free(m->allowed_key);
 	qssh_wipe(m, sizeof(*m));
 	free(m);
+}
+
+void
+monitor_set_session_callbacks(
+    struct monitor *m, const struct monitor_session_callbacks *cb, void *ctx)
+{
+	m->scb = cb;
+	m->scb_ctx = ctx;
+}
+
+int
+monitor_get_fd(const struct monitor *m)
+{
+	return m->fd;
 }
 
 enum monitor_state

@@ -494,3 +494,150 @@ monitor_log_hook(enum qssh_log_level level, const char *line, void *ctx)
 
 	(void)monitor_req_log(fd, level, line);
 }
+
+int
+monitor_req_log_user(int fd, enum qssh_log_level level,
+    enum monitor_log_user_style style, const char *before, const char *after)
+{
+	struct qssh_buf *req = NULL;
+	size_t blen = strlen(before), alen = strlen(after);
+	int r = QSSH_ERR_INTERNAL;
+
+	if (blen > MONITOR_LOG_LINE_MAX)
+		blen = MONITOR_LOG_LINE_MAX;
+	if (alen > MONITOR_LOG_LINE_MAX)
+		alen = MONITOR_LOG_LINE_MAX;
+	if ((req = req_new(MONITOR_REQ_LOG_USER)) == NULL) {
+		r = QSSH_ERR_ALLOC;
+		goto out;
+	}
+	if ((r = qssh_buf_put_u32(req, (uint32_t)level)) != 0 ||
+	    (r = qssh_buf_put_u32(req, (uint32_t)style)) != 0 ||
+	    (r = qssh_buf_put_string(req, before, blen)) != 0 ||
+	    (r = qssh_buf_put_string(req, after, alen)) != 0)
+		goto out;
+	r = monitor_msg_send(fd, qssh_buf_ptr(req), qssh_buf_len(req), -1);
+out:
+	qssh_buf_free(req);
+	return r;
+}
+
+/* Answer "u32 status [u32 id]" with a descriptor on success. */
+static int
+get_status_fd(struct qssh_buf *ans, int *got, uint32_t *id, int *out_fd)
+{
+	uint32_t status, v = 0;
+	int r;
+
+	if ((r = qssh_buf_get_u32(ans, &status)) != 0)
+		return r;
+	if (id != NULL && (r = qssh_buf_get_u32(ans, &v)) != 0)
+		return r;
+	if (qssh_buf_len(ans) != 0 || (status == 0) != (*got != -1))
+		return QSSH_ERR_INVALID_FORMAT;
+	if (status != 0)
+		return QSSH_ERR_ACCESS;
+	if (id != NULL)
+		*id = v;
+	*out_fd = *got;
+	*got = -1;
+	return 0;
+}
+
+int
+monitor_req_session_exec(
+    int fd, const struct monitor_exec *ex, int *session_fd, uint32_t *id)
+{
+	struct qssh_buf *req = NULL, *ans = NULL;
+	int got = -1, r = QSSH_ERR_INTERNAL;
+	size_t i;
+
+	*session_fd = -1;
+	if ((req = req_new(MONITOR_REQ_SESSION_EXEC)) == NULL ||
+	    (ans = qssh_buf_new()) == NULL) {
+		r = QSSH_ERR_ALLOC;
+		goto out;
+	}
+	if ((r = qssh_buf_put_u32(req, (uint32_t)ex->kind)) != 0 ||
+	    (r = qssh_buf_put_cstring(
+		 req, ex->command == NULL ? "" : ex->command)) != 0 ||
+	    (r = qssh_buf_put_bool(req, ex->pty)) != 0 ||
+	    (r = qssh_buf_put_cstring(req, ex->term == NULL ? "" : ex->term)) !=
+		0 ||
+	    (r = qssh_buf_put_u32(req, ex->cols)) != 0 ||
+	    (r = qssh_buf_put_u32(req, ex->rows)) != 0 ||
+	    (r = qssh_buf_put_u32(req, ex->width_px)) != 0 ||
+	    (r = qssh_buf_put_u32(req, ex->height_px)) != 0 ||
+	    (r = qssh_buf_put_string(req, ex->modes, ex->modes_len)) != 0 ||
+	    (r = qssh_buf_put_u32(req, (uint32_t)ex->num_env)) != 0)
+		goto out;
+	for (i = 0; i < ex->num_env; i++) {
+		if ((r = qssh_buf_put_cstring(req, ex->env[i])) != 0)
+			goto out;
+	}
+	if ((r = mon_call(fd, req, MONITOR_ANS_SESSION_EXEC, ans, &got)) != 0)
+		goto out;
+	r = get_status_fd(ans, &got, id, session_fd);
+out:
+	if (got != -1)
+		close(got);
+	qssh_buf_free(req);
+	qssh_buf_free(ans);
+	return r;
+}
+
+int
+monitor_req_session_fd(int fd, uint32_t id, uint32_t which, int *out_fd)
+{
+	struct qssh_buf *req = NULL, *ans = NULL;
+	int got = -1, r = QSSH_ERR_INTERNAL;
+
+	*out_fd = -1;
+	if ((req = req_new(MONITOR_REQ_SESSION_FD)) == NULL ||
+	    (ans = qssh_buf_new()) == NULL) {
+		r = QSSH_ERR_ALLOC;
+		goto out;
+	}
+	if ((r = qssh_buf_put_u32(req, id)) != 0 ||
+	    (r = qssh_buf_put_u32(req, which)) != 0)
+		goto out;
+	if ((r = mon_call(fd, req, MONITOR_ANS_SESSION_FD, ans, &got)) != 0)
+		goto out;
+	r = get_status_fd(ans, &got, NULL, out_fd);
+out:
+	if (got != -1)
+		close(got);
+	qssh_buf_free(req);
+	qssh_buf_free(ans);
+	return r;
+}
+
+int
+monitor_req_session_signal(int fd, uint32_t id, const char *sig)
+{
+	struct qssh_buf *req = NULL, *ans = NULL;
+	uint32_t status;
+	int r = QSSH_ERR_INTERNAL;
+
+	if ((req = req_new(MONITOR_REQ_SESSION_SIGNAL)) == NULL ||
+	    (ans = qssh_buf_new()) == NULL) {
+		r = QSSH_ERR_ALLOC;
+		goto out;
+	}
+	if ((r = qssh_buf_put_u32(req, id)) != 0 ||
+	    (r = qssh_buf_put_cstring(req, sig)) != 0)
+		goto out;
+	if ((r = mon_call(fd, req, MONITOR_ANS_SESSION_SIGNAL, ans, NULL)) != 0)
+		goto out;
+	if ((r = qssh_buf_get_u32(ans, &status)) != 0)
+		goto out;
+	if (qssh_buf_len(ans) != 0) {
+		r = QSSH_ERR_INVALID_FORMAT;
+		goto out;
+	}
+	r = status == 0 ? 0 : QSSH_ERR_ACCESS;
+out:
+	qssh_buf_free(req);
+	qssh_buf_free(ans);
+	return r;
+}

@@ -21,7 +21,9 @@
  * OpenSSL may try them on harmless paths and cope with failure:
  *   - open/openat: EACCES (OpenSSL config, /dev/urandom fallbacks, locale
  *     and time zone files); the process is in an empty chroot anyway;
- *   - ioctl: ENOTTY (isatty() from stdio when logging to a descriptor);
+ *   - ioctl: ENOTTY (isatty() from stdio when logging to a descriptor),
+ *     except TIOCSWINSZ, which the post-auth process needs for
+ *     window-change on a pty master it received from the monitor;
  *   - madvise with an unlisted advice, fcntl with an unlisted command:
  *     EINVAL.
  * Everything that creates descriptors or processes (socket, pipe, clone,
@@ -35,6 +37,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 
 #include <linux/audit.h>
@@ -173,7 +176,11 @@ static const struct sb_rule sb_rules[] = {
 	R_ERRNO(__NR_open, EACCES),
 #endif
 	R_ERRNO(__NR_openat, EACCES),
-	R_ERRNO(__NR_ioctl, ENOTTY),
+	/*
+	 * ioctl: only TIOCSWINSZ (window-change on a session's pty master,
+	 * which the post-auth process holds); anything else fails ENOTTY.
+	 */
+	{ __NR_ioctl, SB_ARG_ONEOF, 1, ENOTTY, 0, 1, { TIOCSWINSZ } },
 };
 
 /* Worst case: 4 header + per rule 1 compare + 2 + 3 * num_vals + 2 + 1. */

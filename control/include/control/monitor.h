@@ -26,6 +26,29 @@
  *   SESSION_START      AUTHENTICATED   (empty) -> u32 status
  *   PTY                SESSION         (empty) -> u32 status, string tty
  *                                      name, descriptor on success
+ *   LOG_USER           all             u32 level, u32 style, string before,
+ *                                      string after -> (none)
+ *   SESSION_EXEC       SESSION         u32 kind, string command, bool pty,
+ *                                      string term, u32 cols, u32 rows,
+ *                                      u32 width px, u32 height px, string
+ *                                      modes, u32 n, n x string "NAME=value"
+ *                                      -> u32 status, u32 session id,
+ *                                      descriptor (pty master, or the
+ *                                      session's stdin/stdout socket)
+ *   SESSION_FD         SESSION         u32 session id, u32 which -> u32
+ *                                      status, descriptor (stderr pipe, or
+ *                                      the exit notification pipe)
+ *   SESSION_SIGNAL     SESSION         u32 session id, string signal name
+ *                                      -> u32 status
+ *
+ * LOG_USER lets the child log lines about the user without learning whether
+ * the user exists: the monitor inserts "authenticating user NAME" or
+ * "invalid user NAME" (style MONITOR_LOG_USER_AUTHENTICATING), "NAME" or
+ * "invalid user NAME" (MONITOR_LOG_USER_PLAIN), or "user NAME" (after
+ * authentication, MONITOR_LOG_USER_SESSION) between before and after.
+ *
+ * The exit notification pipe of a session carries the session process's
+ * wait(2) status as a u32 once the monitor reaped it, then end of file.
  *
  * PREAUTH -> AUTHENTICATED happens only inside the monitor, when a password
  * or a public key signature it checked itself succeeds for a valid user;
@@ -72,6 +95,10 @@ enum monitor_msg_type {
 	MONITOR_REQ_LOG = 6,
 	MONITOR_REQ_SESSION_START = 7,
 	MONITOR_REQ_PTY = 8,
+	MONITOR_REQ_LOG_USER = 9,
+	MONITOR_REQ_SESSION_EXEC = 10,
+	MONITOR_REQ_SESSION_FD = 11,
+	MONITOR_REQ_SESSION_SIGNAL = 12,
 	/* answers: request type | MONITOR_ANS_FLAG */
 	MONITOR_ANS_FLAG = 0x80,
 	MONITOR_ANS_SIGN = MONITOR_ANS_FLAG | MONITOR_REQ_SIGN,
@@ -83,6 +110,45 @@ enum monitor_msg_type {
 	MONITOR_ANS_SESSION_START =
 	    MONITOR_ANS_FLAG | MONITOR_REQ_SESSION_START,
 	MONITOR_ANS_PTY = MONITOR_ANS_FLAG | MONITOR_REQ_PTY,
+	MONITOR_ANS_SESSION_EXEC = MONITOR_ANS_FLAG | MONITOR_REQ_SESSION_EXEC,
+	MONITOR_ANS_SESSION_FD = MONITOR_ANS_FLAG | MONITOR_REQ_SESSION_FD,
+	MONITOR_ANS_SESSION_SIGNAL =
+	    MONITOR_ANS_FLAG | MONITOR_REQ_SESSION_SIGNAL,
+};
+
+enum monitor_log_user_style {
+	MONITOR_LOG_USER_AUTHENTICATING = 0,
+	MONITOR_LOG_USER_PLAIN = 1,
+	MONITOR_LOG_USER_SESSION = 2,
+};
+
+enum monitor_exec_kind {
+	MONITOR_EXEC_SHELL = 0,
+	MONITOR_EXEC_COMMAND = 1,
+	MONITOR_EXEC_SUBSYSTEM = 2,
+};
+
+enum monitor_session_fd {
+	MONITOR_SESSION_FD_STDERR = 1,
+	MONITOR_SESSION_FD_EXIT = 2,
+};
+
+/* Bounds on SESSION_EXEC. */
+#define MONITOR_EXEC_ENV_MAX 256
+#define MONITOR_EXEC_MODES_MAX 1024
+
+/* A session to start, as SESSION_EXEC carries it. */
+struct monitor_exec {
+	enum monitor_exec_kind kind;
+	char *command; /* exec: the command; subsystem: its name */
+	bool pty;
+	char *term;
+	uint32_t cols, rows, width_px, height_px;
+	/* RFC 4254 section 8 encoded modes (opcode, uint32 argument ...) */
+	uint8_t *modes;
+	size_t modes_len;
+	char **env; /* "NAME=value" from env requests */
+	size_t num_env;
 };
 
 enum monitor_state {
@@ -123,6 +189,29 @@ struct monitor_callbacks {
 	    char *tty, size_t ttylen);
 };
 
+/*
+ * Operations of the post-authentication requests and of LOG_USER/GETPW
+ * policy, set with monitor_set_session_callbacks().  Same conventions as
+ * struct monitor_callbacks.
+ */
+struct monitor_session_callbacks {
+	/*
+	 * After GETPW fixed the user (log "Invalid user", policy checks).
+	 * Returning false makes a valid user count as invalid (not allowed
+	 * by AllowUsers and the like): it can never authenticate.
+	 */
+	bool (*user_known)(void *ctx, const struct monitor_pw *pw, bool valid);
+	/*
+	 * Start a session process as the user: *fd gets the pty master or
+	 * the stdin/stdout socket (given away), *id an identifier for
+	 * session_fd/session_signal.
+	 */
+	int (*session_exec)(void *ctx, const struct monitor_pw *pw,
+	    const struct monitor_exec *ex, int *fd, uint32_t *id);
+	int (*session_fd)(void *ctx, uint32_t id, uint32_t which, int *fd);
+	int (*session_signal)(void *ctx, uint32_t id, const char *sig);
+};
+
 struct monitor_config {
 	/* Host keys with private halves; borrowed, indexed by SIGN. */
 	struct key *const *host_keys;
@@ -150,6 +239,11 @@ int monitor_socketpair(int fds[2]);
  */
 struct monitor *monitor_new(int fd, const struct monitor_config *cfg);
 void monitor_free(struct monitor *m); /* closes fd; NULL is a no-op */
+/* Optional post-authentication operations (borrowed). */
+void monitor_set_session_callbacks(
+    struct monitor *m, const struct monitor_session_callbacks *cb, void *ctx);
+/* The monitor's descriptor (for poll), -1 once closed. */
+int monitor_get_fd(const struct monitor *m);
 enum monitor_state monitor_get_state(const struct monitor *m);
 /* The user fixed by GETPW (NULL before); *valid whether it exists. */
 const struct monitor_pw *monitor_get_user(const struct monitor *m, bool *valid);
@@ -203,6 +297,14 @@ int monitor_req_session_start(int fd);
 /* *master_fd and *tty (heap) on success. */
 int monitor_req_pty(int fd, int *master_fd, char **tty);
 int monitor_req_log(int fd, enum qssh_log_level level, const char *line);
+int monitor_req_log_user(int fd, enum qssh_log_level level,
+    enum monitor_log_user_style style, const char *before, const char *after);
+/* *fd (and *id) on success; QSSH_ERR_ACCESS when the monitor refused. */
+int monitor_req_session_exec(
+    int fd, const struct monitor_exec *ex, int *session_fd, uint32_t *id);
+int monitor_req_session_fd(int fd, uint32_t id, uint32_t which, int *out_fd);
+int monitor_req_session_signal(int fd, uint32_t id, const char *sig);
+void monitor_exec_cleanup(struct monitor_exec *ex);
 /* A qssh_log hook forwarding lines; ctx is the fd cast with (intptr_t). */
 void monitor_log_hook(enum qssh_log_level level, const char *line, void *ctx);
 

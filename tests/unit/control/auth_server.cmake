@@ -1,0 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
+qssh_unit_test(NAME test_control_auth_server
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_auth_server.c
+  LIBS qssh_control)
