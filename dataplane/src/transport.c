@@ -10,7 +10,8 @@
  *
  * Packets are built and protected in place in the output queue and checked
  * and decrypted in place in the input queue; the crypto itself is done by
- * crypto-offload, one session per direction.
+ * crypto-offload, one session per direction, inline or (after
+ * tport_attach_workers()) on the worker engine: transport_wq.c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,8 @@ tport_fifo_reserve(struct tport_fifo *f, size_t len, uint8_t **dst)
 		} else {
 			nalloc = f->alloc < TPORT_FIFO_MIN ? TPORT_FIFO_MIN
 							   : f->alloc;
+			if (nalloc < f->min_alloc)
+				nalloc = f->min_alloc;
 			while (nalloc - used < len)
 				nalloc *= 2;
 			if ((n = malloc(nalloc)) == NULL)
@@ -109,6 +112,8 @@ dir_init(struct tport_dir *d)
 static void
 dir_cleanup(struct tport_dir *d)
 {
+	free(d->wq.s);
+	cryp_session_free(d->peek_sess);
 	cryp_session_free(d->sess);
 	tport_z_free(d->z);
 	qssh_wipe(d, sizeof(*d));
@@ -141,6 +146,8 @@ tport_free(struct tport *t)
 {
 	if (t == NULL)
 		return;
+	/* Operations on the workers point into t: wait for them. */
+	tport_wq_detach(t);
 	dir_cleanup(&t->rx);
 	dir_cleanup(&t->tx);
 	tport_fifo_cleanup(&t->in);
@@ -227,7 +234,7 @@ dir_set_keys(struct tport *t, struct tport_dir *d, const struct tport_keys *k,
     bool encrypt)
 {
 	struct cryp_session_params p;
-	struct cryp_session *s = NULL;
+	struct cryp_session *s = NULL, *peek = NULL;
 	const struct cryp_mac_info *mac;
 	uint32_t tag_len = 0, first_len = 4;
 	bool comp_on;
@@ -249,6 +256,17 @@ dir_set_keys(struct tport *t, struct tport_dir *d, const struct tport_keys *k,
 				r = QSSH_ERR_INTERNAL;
 			goto out;
 		}
+		/*
+		 * On the workers the session is busy while the next lengths
+		 * are read: chacha20-poly1305 reads them with a twin.
+		 */
+		if (!encrypt && t->wport != NULL &&
+		    k->cipher->id == CRYP_CIPHER_CHACHA20_POLY1305 &&
+		    (peek = cryp_session_new(t->backend, &p, &r)) == NULL) {
+			if (r == 0)
+				r = QSSH_ERR_INTERNAL;
+			goto out;
+		}
 		tag_len = cryp_session_tag_len(s);
 		first_len = cryp_session_first_len(s);
 		if (tag_len > TPORT_TAG_MAX || first_len < 4 ||
@@ -265,6 +283,10 @@ dir_set_keys(struct tport *t, struct tport_dir *d, const struct tport_keys *k,
 	cryp_session_free(d->sess);
 	d->sess = s;
 	s = NULL;
+	cryp_session_free(d->peek_sess);
+	d->peek_sess = peek;
+	peek = NULL;
+	d->cipher_id = k->cipher->id;
 	d->block_len = k->cipher->block_len > 8 ? k->cipher->block_len : 8;
 	d->tag_len = tag_len;
 	d->first_len = first_len;
@@ -285,6 +307,7 @@ dir_set_keys(struct tport *t, struct tport_dir *d, const struct tport_keys *k,
 	r = 0;
 out:
 	cryp_session_free(s);
+	cryp_session_free(peek);
 	return r;
 }
 
@@ -317,7 +340,13 @@ tport_set_keys_out(struct tport *t, const struct tport_keys *keys)
 
 	if (t->out_err != 0)
 		return t->out_err;
-	if ((r = dir_set_keys(t, &t->tx, keys, true)) != 0)
+	/* Packets under the old keys finish first. */
+	if ((r = tport_wq_unbind(t, &t->tx)) != 0)
+		return r;
+	r = dir_set_keys(t, &t->tx, keys, true);
+	if (tport_wq_bind(t, &t->tx) != 0 && r == 0)
+		r = QSSH_ERR_INTERNAL;
+	if (r != 0)
 		return r;
 	t->kex_out = false;
 	if ((r = release_held(t)) != 0)
@@ -330,9 +359,15 @@ tport_set_keys_in(struct tport *t, const struct tport_keys *keys)
 {
 	int r;
 
-	if ((r = dir_set_keys(t, &t->rx, keys, false)) != 0)
+	if ((r = tport_wq_unbind(t, &t->rx)) != 0)
+		return r;
+	r = dir_set_keys(t, &t->rx, keys, false);
+	if (tport_wq_bind(t, &t->rx) != 0 && r == 0)
+		r = QSSH_ERR_INTERNAL;
+	if (r != 0)
 		return r;
 	t->have_len = false;
+	t->rx_serial = false;
 	return 0;
 }
 
@@ -352,6 +387,7 @@ void
 tport_kex_started(struct tport *t)
 {
 	t->kex_out = true;
+	t->rx_serial = true;
 }
 
 static int
@@ -392,8 +428,8 @@ tport_seqnr_out(const struct tport *t)
 }
 
 /* The sequence number after a packet; wrapping in strict kex is fatal. */
-static int
-seqnr_advance(const struct tport *t, struct tport_dir *d)
+int
+tport_seqnr_advance(const struct tport *t, struct tport_dir *d)
 {
 	if (++d->seqnr == 0 && t->strict_kex && !tport_first_kex_done(t))
 		return QSSH_ERR_PROTOCOL;
@@ -450,6 +486,9 @@ send_now(struct tport *t, uint8_t type, const void *payload, size_t len)
 	}
 	plen = 1 + body_len + pad;
 	total = 4 + plen + d->tag_len;
+	/* A slot for it, and no queued bytes move under the workers. */
+	if (d->wq.on && (r = tport_wq_tx_room(t, total)) != 0)
+		goto fail;
 	if ((r = tport_fifo_reserve(&t->out, total, &p)) != 0)
 		goto fail;
 	qssh_put_u32be(p, (uint32_t)plen);
@@ -463,7 +502,13 @@ send_now(struct tport *t, uint8_t type, const void *payload, size_t len)
 	}
 	if ((r = pad_fill(t, p + 5 + body_len, pad)) != 0)
 		goto fail;
-	if (d->sess != NULL) {
+	if (d->wq.on) {
+		/* Numbered now, in order; encrypted on the workers. */
+		if ((r = tport_seqnr_advance(t, d)) != 0)
+			goto fail;
+		tport_wq_tx_add(
+		    t, p, (uint32_t)plen, (uint32_t)total, d->seqnr - 1);
+	} else if (d->sess != NULL) {
 		memset(&op, 0, sizeof(op));
 		op.sess = d->sess;
 		op.pkt = p;
@@ -473,7 +518,7 @@ send_now(struct tport *t, uint8_t type, const void *payload, size_t len)
 		if ((r = cryp_op_process(&op)) != 0 || (r = op.status) != 0)
 			goto fail;
 	}
-	if ((r = seqnr_advance(t, d)) != 0)
+	if (!d->wq.on && (r = tport_seqnr_advance(t, d)) != 0)
 		goto fail;
 	dir_account(d, total, (uint32_t)(4 + plen));
 	d->st_bytes += total;
@@ -501,6 +546,9 @@ tport_send(struct tport *t, uint8_t type, const void *payload, size_t len)
 		return QSSH_ERR_INVALID_ARGUMENT;
 	if (len > TPORT_PACKET_MAX)
 		return QSSH_ERR_PACKET_TOO_LARGE;
+	/* From our KEXINIT on, the peer may send NEWKEYS. */
+	if (type == SSH_MSG_KEXINIT)
+		t->rx_serial = true;
 	/* During kex only transport and kex messages (1..49) go out. */
 	if (t->kex_out &&
 	    (type < SSH_MSG_DISCONNECT || type > SSH_MSG_KEX_LAST)) {
@@ -545,25 +593,29 @@ out:
 	return r;
 }
 
+/*
+ * The output queue ends with the packets whose crypto is still on the
+ * workers (none without them): only the bytes before those are shown.
+ */
+size_t
+tport_output_len(const struct tport *t)
+{
+	return tport_fifo_len(&t->out) - t->tx.wq.bytes;
+}
+
 struct qssh_view
 tport_output(const struct tport *t)
 {
-	return qssh_view_make(tport_fifo_ptr(&t->out), tport_fifo_len(&t->out));
+	return qssh_view_make(tport_fifo_ptr(&t->out), tport_output_len(t));
 }
 
 int
 tport_output_consume(struct tport *t, size_t len)
 {
-	if (len > tport_fifo_len(&t->out))
+	if (len > tport_output_len(t))
 		return QSSH_ERR_INVALID_ARGUMENT;
 	tport_fifo_consume(&t->out, len);
 	return 0;
-}
-
-size_t
-tport_output_len(const struct tport *t)
-{
-	return tport_fifo_len(&t->out);
 }
 
 /* ---- input ---- */
@@ -578,10 +630,31 @@ tport_input(struct tport *t, const void *data, size_t len)
 		return 0;
 	if (data == NULL)
 		return QSSH_ERR_INVALID_ARGUMENT;
+	/* Packets being decrypted in place must not move. */
+	if (tport_fifo_would_move(&t->in, len) &&
+	    (r = tport_wq_settle(t, &t->rx)) != 0)
+		return r;
 	if ((r = tport_fifo_reserve(&t->in, len, &p)) != 0)
 		return r;
 	memcpy(p, data, len);
 	t->rx.st_bytes += len;
+	/* Whole packets go to the workers as they arrive. */
+	if (t->rx.wq.on)
+		tport_wq_rx_scan(t);
+	return 0;
+}
+
+/* A packet_length as read from the wire. */
+int
+tport_check_plen(const struct tport_dir *d, uint32_t plen)
+{
+	if (plen > TPORT_PACKET_MAX)
+		return QSSH_ERR_PACKET_TOO_LARGE;
+	/* Room for padding_length and the minimum padding. */
+	if (plen < 1 + 4 || 4 + plen < d->first_len)
+		return QSSH_ERR_BAD_PADDING;
+	if ((d->len_excluded ? plen : 4 + plen) % d->block_len != 0)
+		return QSSH_ERR_BAD_PADDING;
 	return 0;
 }
 
@@ -599,26 +672,20 @@ read_length(struct tport *t, const uint8_t *first)
 			return r;
 	} else
 		plen = qssh_get_u32be(first);
-	if (plen > TPORT_PACKET_MAX)
-		return QSSH_ERR_PACKET_TOO_LARGE;
-	/* Room for padding_length and the minimum padding. */
-	if (plen < 1 + 4 || 4 + plen < d->first_len)
-		return QSSH_ERR_BAD_PADDING;
-	if ((d->len_excluded ? plen : 4 + plen) % d->block_len != 0)
-		return QSSH_ERR_BAD_PADDING;
+	if ((r = tport_check_plen(d, plen)) != 0)
+		return r;
 	t->cur_plen = plen;
 	t->have_len = true;
 	return 0;
 }
 
-static int
-read_packet(struct tport *t, uint8_t *type, struct qssh_view *payload)
+int
+tport_read_inline(struct tport *t, uint8_t *type, struct qssh_view *payload)
 {
 	struct tport_dir *d = &t->rx;
-	struct qssh_view v, body;
 	struct cryp_op op;
-	uint8_t *pkt, padlen;
-	size_t total, zlen;
+	uint8_t *pkt;
+	size_t total;
 	int r;
 
 	if (!t->have_len) {
@@ -641,7 +708,25 @@ read_packet(struct tport *t, uint8_t *type, struct qssh_view *payload)
 		if ((r = cryp_op_process(&op)) != 0 || (r = op.status) != 0)
 			return r;
 	}
-	v = qssh_view_make(pkt + 4, t->cur_plen);
+	t->have_len = false;
+	return tport_finish_packet(t, pkt, t->cur_plen, total, type, payload);
+}
+
+/*
+ * The decrypted packet at the front of the input queue: check the padding,
+ * count it, consume it and inflate its payload.
+ */
+int
+tport_finish_packet(struct tport *t, const uint8_t *pkt, uint32_t plen,
+    size_t total, uint8_t *type, struct qssh_view *payload)
+{
+	struct tport_dir *d = &t->rx;
+	struct qssh_view v, body;
+	uint8_t padlen;
+	size_t zlen;
+	int r;
+
+	v = qssh_view_make(pkt + 4, plen);
 	if ((r = qssh_view_get_u8(&v, &padlen)) != 0)
 		return QSSH_ERR_INTERNAL;
 	if (padlen < 4 || padlen > v.len)
@@ -650,10 +735,9 @@ read_packet(struct tport *t, uint8_t *type, struct qssh_view *payload)
 		return QSSH_ERR_PROTOCOL; /* no message type */
 	if ((r = qssh_view_get_bytes(&v, v.len - padlen, &body)) != 0)
 		return QSSH_ERR_INTERNAL;
-	if ((r = seqnr_advance(t, d)) != 0)
+	if ((r = tport_seqnr_advance(t, d)) != 0)
 		return r;
-	dir_account(d, total, 4 + t->cur_plen);
-	t->have_len = false;
+	dir_account(d, total, 4 + plen);
 	/* Consuming leaves the bytes in place, so body stays valid. */
 	tport_fifo_consume(&t->in, total);
 	if (d->comp_on) {
@@ -682,7 +766,10 @@ tport_read_packet(struct tport *t, uint8_t *type, struct qssh_view *payload)
 	*payload = qssh_view_make(NULL, 0);
 	if (t->in_err != 0)
 		return t->in_err;
-	r = read_packet(t, type, payload);
+	if (t->wport != NULL || t->rx.wq.head != t->rx.wq.tail)
+		r = tport_wq_read(t, type, payload);
+	else
+		r = tport_read_inline(t, type, payload);
 	if (r != 0 && r != QSSH_ERR_AGAIN) {
 		t->in_err = r;
 		*type = 0;

@@ -18,6 +18,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,8 +26,10 @@
 #include "common/err.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "dataplane/eal.h"
 #include "dataplane/ring.h"
 #include "dataplane/workers.h"
+#include "workers_priv.h"
 
 #define WRK_CACHE_LINE 64
 #define WRK_RING_DEFAULT 1024u
@@ -49,8 +52,8 @@
 /* One (port, worker) pair. */
 struct wrk_pair {
 	/* Read-only after creation. */
-	struct dp_ring *sq; /* port -> worker */
-	struct dp_ring *cq; /* worker -> port */
+	void *sq; /* port -> worker (dp_ring or DPDK ring) */
+	void *cq; /* worker -> port */
 	struct wrk_flow **flows; /* flow of each op on the worker (port) */
 	uint32_t mask;
 
@@ -121,6 +124,8 @@ struct wrk_port {
 	/* Woken by the workers. */
 	alignas(WRK_CACHE_LINE) _Atomic uint32_t wake_seq;
 	_Atomic uint32_t waiting;
+	_Atomic uint32_t armed; /* signal efd at the next completion */
+	int efd; /* eventfd, -1 if none */
 };
 
 struct wrk_engine {
@@ -134,6 +139,9 @@ struct wrk_engine {
 	uint32_t spin_polls;
 	uint32_t usable_cores;
 	enum cryp_backend_id backend;
+	enum wrk_runtime runtime;
+	uint32_t lcores[WRK_WORKERS_MAX]; /* reserved lcores (DPDK) */
+	uint32_t num_lcores;
 	_Atomic int mode;
 	_Atomic bool stop; /* workers: drain and exit */
 	_Atomic bool stopped; /* no more offloading */
@@ -162,6 +170,48 @@ futex_wake(_Atomic uint32_t *word)
 	atomic_fetch_add_explicit(word, 1, memory_order_seq_cst);
 	(void)syscall(SYS_futex, (void *)word, FUTEX_WAKE_PRIVATE, INT_MAX,
 	    NULL, NULL, 0);
+}
+
+/* The rings of the runtime in use. */
+static inline void *
+ring_new(const struct wrk_engine *e, uint32_t size)
+{
+	if (e->runtime == WRK_RUNTIME_DPDK)
+		return wrk_dpdk_ring_new(size);
+	return dp_ring_new(size);
+}
+
+static inline void
+ring_free(const struct wrk_engine *e, void *r)
+{
+	if (e->runtime == WRK_RUNTIME_DPDK)
+		wrk_dpdk_ring_free(r);
+	else
+		dp_ring_free(r);
+}
+
+static inline uint32_t
+ring_enq(const struct wrk_engine *e, void *r, void *const *objs, uint32_t n)
+{
+	if (e->runtime == WRK_RUNTIME_DPDK)
+		return wrk_dpdk_ring_enqueue(r, objs, n);
+	return dp_ring_enqueue_burst(r, objs, n);
+}
+
+static inline uint32_t
+ring_deq(const struct wrk_engine *e, void *r, void **objs, uint32_t n)
+{
+	if (e->runtime == WRK_RUNTIME_DPDK)
+		return wrk_dpdk_ring_dequeue(r, objs, n);
+	return dp_ring_dequeue_burst(r, objs, n);
+}
+
+static inline bool
+ring_empty(const struct wrk_engine *e, const void *r)
+{
+	if (e->runtime == WRK_RUNTIME_DPDK)
+		return wrk_dpdk_ring_empty(r);
+	return dp_ring_empty(r);
 }
 
 /* Single-writer counters: no read-modify-write needed. */
@@ -206,13 +256,21 @@ wrk_pool_of_cipher(enum cryp_cipher_id cipher)
 /* ------------------------------------------------------------------ */
 /* Workers */
 
-/* Wake a port that sleeps in wrk_port_wait(). */
+/*
+ * Wake a port that sleeps in wrk_port_wait(), and signal its event fd if
+ * it was armed (wrk_port_arm()): at most one write per arming.
+ */
 static void
 port_notify(struct wrk_port *p)
 {
+	uint64_t one = 1;
+
 	atomic_thread_fence(memory_order_seq_cst);
 	if (atomic_load_explicit(&p->waiting, memory_order_relaxed))
 		futex_wake(&p->wake_seq);
+	if (atomic_load_explicit(&p->armed, memory_order_relaxed) &&
+	    atomic_exchange_explicit(&p->armed, 0, memory_order_seq_cst))
+		(void)!write(p->efd, &one, sizeof(one));
 }
 
 static void
@@ -265,8 +323,8 @@ worker_process(struct wrk_worker *w, struct wrk_pair *pr, uint32_t n)
 	 * holds, so this fits at once.
 	 */
 	for (k = 0; k < n;) {
-		k += dp_ring_enqueue_burst(
-		    pr->cq, (void *const *)(w->done + k), n - k);
+		k +=
+		    ring_enq(w->e, pr->cq, (void *const *)(w->done + k), n - k);
 		if (k < n)
 			cpu_relax();
 	}
@@ -283,7 +341,7 @@ worker_poll(struct wrk_worker *w)
 
 	for (i = 0; i < e->num_ports; i++) {
 		pr = &e->ports[i].pairs[w->idx];
-		n = dp_ring_dequeue_burst(pr->sq, w->in, WRK_BURST);
+		n = ring_deq(e, pr->sq, w->in, WRK_BURST);
 		if (n == 0)
 			continue;
 		worker_process(w, pr, n);
@@ -300,7 +358,7 @@ worker_has_work(const struct wrk_worker *w)
 	uint32_t i;
 
 	for (i = 0; i < e->num_ports; i++) {
-		if (!dp_ring_empty(e->ports[i].pairs[w->idx].sq))
+		if (!ring_empty(e, e->ports[i].pairs[w->idx].sq))
 			return true;
 	}
 	return false;
@@ -348,6 +406,13 @@ worker_main(void *arg)
 		worker_sleep(w);
 	}
 	return NULL;
+}
+
+int
+wrk_worker_lcore_main(void *arg)
+{
+	(void)worker_main(arg);
+	return 0;
 }
 
 static void
@@ -550,8 +615,7 @@ submit_worker(
 		}
 		/* Room was checked against the pair's outstanding count. */
 		for (got = 0; got < c;)
-			got += dp_ring_enqueue_burst(
-			    pr->sq, p->tmp + got, c - got);
+			got += ring_enq(p->e, pr->sq, p->tmp + got, c - got);
 	}
 	f->pending += n;
 	p->pending += n;
@@ -592,7 +656,7 @@ collect_pair(struct wrk_port *p, struct wrk_pair *pr, enum wrk_pool_id pool,
 
 	while (got < n) {
 		c = n - got < WRK_BURST ? n - got : WRK_BURST;
-		m = dp_ring_dequeue_burst(pr->cq, p->tmp, c);
+		m = ring_deq(p->e, pr->cq, p->tmp, c);
 		for (i = 0; i < m; i++) {
 			ops[got + i] = p->tmp[i];
 			f = pr->flows[pr->flow_head++ & pr->mask];
@@ -661,7 +725,7 @@ port_ready(const struct wrk_port *p)
 		return true;
 	for (i = 0; i < p->e->num_workers; i++) {
 		pr = &p->pairs[i];
-		if (pr->flow_head != pr->flow_tail && !dp_ring_empty(pr->cq))
+		if (pr->flow_head != pr->flow_tail && !ring_empty(p->e, pr->cq))
 			return true;
 	}
 	return false;
@@ -738,6 +802,9 @@ port_init(struct wrk_engine *e, struct wrk_port *p, uint32_t idx)
 
 	p->e = e;
 	p->idx = idx;
+	atomic_init(&p->armed, 0);
+	if ((p->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
+		return QSSH_ERR_SYSTEM;
 	for (i = 0; i < WRK_POOL_COUNT; i++) {
 		atomic_init(&p->ns_per_kib[i], WRK_INIT_NS_PER_KIB);
 		atomic_init(&p->handoff_ns[i], WRK_INIT_HANDOFF_NS);
@@ -757,8 +824,8 @@ port_init(struct wrk_engine *e, struct wrk_port *p, uint32_t idx)
 	for (i = 0; i < e->num_workers; i++) {
 		pr = &p->pairs[i];
 		pr->mask = e->ring_size - 1;
-		if ((pr->sq = dp_ring_new(e->ring_size)) == NULL ||
-		    (pr->cq = dp_ring_new(e->ring_size)) == NULL ||
+		if ((pr->sq = ring_new(e, e->ring_size)) == NULL ||
+		    (pr->cq = ring_new(e, e->ring_size)) == NULL ||
 		    (pr->flows = calloc(e->ring_size, sizeof(*pr->flows))) ==
 			NULL)
 			return QSSH_ERR_ALLOC;
@@ -773,14 +840,17 @@ port_cleanup(struct wrk_engine *e, struct wrk_port *p)
 
 	if (p->pairs != NULL) {
 		for (i = 0; i < e->num_workers; i++) {
-			dp_ring_free(p->pairs[i].sq);
-			dp_ring_free(p->pairs[i].cq);
+			ring_free(e, p->pairs[i].sq);
+			ring_free(e, p->pairs[i].cq);
 			free(p->pairs[i].flows);
 		}
 		free(p->pairs);
 	}
 	cryp_qp_free(p->qp);
 	free(p->fifo);
+	if (p->efd >= 0)
+		(void)close(p->efd);
+	p->efd = -1;
 }
 
 /* The worker's cores: the configured list, or the process's own. */
@@ -823,6 +893,12 @@ worker_start(struct wrk_worker *w)
 	cpu_set_t set;
 	int r;
 
+	if (w->e->runtime == WRK_RUNTIME_DPDK) {
+		if (wrk_dpdk_launch(w->core, w) != 0)
+			return QSSH_ERR_SYSTEM;
+		w->started = true;
+		return 0;
+	}
 	if (pthread_attr_init(&attr) != 0)
 		return QSSH_ERR_SYSTEM;
 	CPU_ZERO(&set);
@@ -834,6 +910,45 @@ worker_start(struct wrk_worker *w)
 	if (r != 0)
 		return QSSH_ERR_SYSTEM;
 	w->started = true;
+	return 0;
+}
+
+/*
+ * The runtime: DPDK lcores when asked for, the EAL is up (or starts with
+ * cfg->eal_args) and enough idle lcores are left; threads otherwise, with
+ * one line saying why (a failed EAL start has said it already).
+ */
+static int
+engine_runtime(
+    struct wrk_engine *e, const struct wrk_config *cfg, uint32_t total)
+{
+	e->runtime = WRK_RUNTIME_THREADS;
+	if (cfg->runtime != WRK_RUNTIME_DPDK)
+		return 0;
+	if (!wrk_dpdk_ready()) {
+		if (cfg->eal_args == NULL) {
+			qlog_info("crypto workers: DPDK EAL not running; "
+				  "using threads");
+			return 0;
+		}
+		/* One line is logged there if it does not start. */
+		if (dp_eal_start(cfg->eal_args) != 0 || !wrk_dpdk_ready())
+			return 0;
+	}
+	if (total == 0) {
+		e->runtime = WRK_RUNTIME_DPDK;
+		return 0;
+	}
+	e->num_lcores = wrk_dpdk_claim_lcores(e->lcores, total);
+	if (e->num_lcores < total) {
+		qlog_info("crypto workers: %u DPDK worker lcores free for %u "
+			  "workers; using threads",
+		    e->num_lcores, total);
+		wrk_dpdk_release_lcores(e->lcores, e->num_lcores);
+		e->num_lcores = 0;
+		return 0;
+	}
+	e->runtime = WRK_RUNTIME_DPDK;
 	return 0;
 }
 
@@ -898,7 +1013,13 @@ wrk_engine_new(const struct wrk_config *cfg, int *err)
 		r = QSSH_ERR_ALLOC;
 		goto out;
 	}
-	if (total > 0 && (r = engine_cores(cfg, &allowed, cores, &ncores)) != 0)
+	if ((r = engine_runtime(e, cfg, total)) != 0)
+		goto out;
+	if (e->runtime == WRK_RUNTIME_DPDK) {
+		memcpy(cores, e->lcores, e->num_lcores * sizeof(*cores));
+		ncores = e->num_lcores;
+	} else if (total > 0 &&
+	    (r = engine_cores(cfg, &allowed, cores, &ncores)) != 0)
 		goto out;
 	if (ncores == 0 && total > 0) {
 		r = QSSH_ERR_CONFIG;
@@ -934,6 +1055,8 @@ wrk_engine_new(const struct wrk_config *cfg, int *err)
 		goto out;
 	}
 	memset(e->ports, 0, (size_t)e->num_ports * sizeof(*e->ports));
+	for (i = 0; i < e->num_ports; i++)
+		e->ports[i].efd = -1;
 	for (i = 0; i < e->num_ports; i++) {
 		if ((r = port_init(e, &e->ports[i], i)) != 0)
 			goto out;
@@ -953,10 +1076,12 @@ wrk_engine_new(const struct wrk_config *cfg, int *err)
 		}
 	}
 	qlog_debug("crypto workers: %u (gcm %u, chacha %u, cipher+mac %u), "
-		   "%u ports, backend %s, %u usable cores",
+		   "%u ports, backend %s, runtime %s, %u usable cores",
 	    e->num_workers, e->pool_count[WRK_POOL_GCM],
 	    e->pool_count[WRK_POOL_CHACHA], e->pool_count[WRK_POOL_CIPHER_MAC],
-	    e->num_ports, cryp_backend_name(e->backend), e->usable_cores);
+	    e->num_ports, cryp_backend_name(e->backend),
+	    e->runtime == WRK_RUNTIME_DPDK ? "dpdk" : "threads",
+	    e->usable_cores);
 	ret = e;
 	e = NULL;
 	r = 0;
@@ -981,7 +1106,10 @@ wrk_engine_stop(struct wrk_engine *e)
 		if (!e->workers[i].started)
 			continue;
 		futex_wake(&e->workers[i].wake_seq);
-		(void)pthread_join(e->workers[i].thread, NULL);
+		if (e->runtime == WRK_RUNTIME_DPDK)
+			wrk_dpdk_join(e->workers[i].core);
+		else
+			(void)pthread_join(e->workers[i].thread, NULL);
 		e->workers[i].started = false;
 	}
 }
@@ -1004,7 +1132,40 @@ wrk_engine_free(struct wrk_engine *e)
 			cryp_qp_free(e->workers[i].qp);
 		free(e->workers);
 	}
+	wrk_dpdk_release_lcores(e->lcores, e->num_lcores);
 	free(e);
+}
+
+enum wrk_runtime
+wrk_engine_runtime(const struct wrk_engine *e)
+{
+	return e == NULL ? WRK_RUNTIME_THREADS : e->runtime;
+}
+
+int
+wrk_port_event_fd(const struct wrk_port *p)
+{
+	return p == NULL ? -1 : p->efd;
+}
+
+bool
+wrk_port_arm(struct wrk_port *p)
+{
+	uint64_t v;
+
+	if (p == NULL)
+		return false;
+	/* Drop an old signal: the caller is about to look anyway. */
+	(void)!read(p->efd, &v, sizeof(v));
+	if (p->pending == 0)
+		return false;
+	atomic_store_explicit(&p->armed, 1, memory_order_relaxed);
+	atomic_thread_fence(memory_order_seq_cst);
+	if (port_ready(p)) {
+		atomic_store_explicit(&p->armed, 0, memory_order_relaxed);
+		return true;
+	}
+	return false;
 }
 
 void

@@ -183,6 +183,57 @@ uint32_t tport_seqnr_out(const struct tport *t);
 void tport_set_rekey_limits(struct tport *t, uint64_t bytes, uint32_t seconds);
 bool tport_rekey_needed(const struct tport *t);
 
+/*
+ * Crypto workers (dataplane/workers.h).  With a port attached, packet
+ * crypto runs on the engine: tport_send() frames packets into the output
+ * queue and hands their encryption to the workers in bursts, and
+ * tport_output() shows only the bytes before the first packet still being
+ * encrypted; tport_input() hands whole packets to the workers for
+ * decryption as they arrive, and tport_read_packet() returns them in order
+ * once decrypted (QSSH_ERR_AGAIN until then).  Lengths are still read on
+ * the calling thread.  Without a port everything is done inline, as
+ * before.
+ *
+ * The event loop calls tport_flush() to make progress (hand over what is
+ * waiting, collect completions) before reading packets and writing
+ * output, and sleeps on tport_event_fd() too when tport_work_pending():
+ * after tport_arm_event() returned false, the fd turns readable at the
+ * next completion.  Several tports may share one port; they must all be
+ * used from the port's thread, and one tport's flush may collect
+ * another's completions (that one sees them at its own flush).
+ *
+ * Rekeying waits for the operations under the old keys.  After we send
+ * KEXINIT (or tport_kex_started()) input is decrypted one packet at a time
+ * until tport_set_keys_in(), since the peer's NEWKEYS may come at any
+ * packet; attach before the first tport_set_keys_in() so that
+ * chacha20-poly1305 input can be read ahead.  Detach, or free the tport,
+ * before the engine is freed.
+ */
+struct wrk_port;
+/* Attach (port) or detach (NULL); waits for operations in flight. */
+int tport_attach_workers(struct tport *t, struct wrk_port *port);
+/*
+ * Hand waiting operations to the workers and collect completions: 0 or
+ * the sticky output error.  Non-blocking.
+ */
+int tport_flush(struct tport *t);
+/* Operations of t are on the workers or waiting to go there. */
+bool tport_work_pending(const struct tport *t);
+/* The attached port's eventfd, or -1. */
+int tport_event_fd(const struct tport *t);
+/*
+ * Before sleeping: true if completions wait to be processed (call
+ * tport_flush() and read again instead of sleeping); false if the event
+ * fd will be signalled, or nothing is pending.
+ */
+bool tport_arm_event(struct tport *t);
+/*
+ * Block until some of t's work completes (at most timeout_ms, negative =
+ * no limit), then flush: 0, QSSH_ERR_AGAIN if nothing is pending,
+ * QSSH_ERR_TIMEOUT.
+ */
+int tport_wait(struct tport *t, int timeout_ms);
+
 struct tport_stats {
 	uint64_t packets_in, packets_out;
 	uint64_t bytes_in, bytes_out; /* wire bytes */

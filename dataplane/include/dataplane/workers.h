@@ -27,6 +27,16 @@
  * Back-pressure: wrk_submit_burst() accepts a prefix of the burst and
  * returns its length; the other operations still belong to the caller, who
  * collects completions and submits them again.  Queues never grow.
+ *
+ * Runtimes: plain threads pinned with sched affinity, or (appliance mode)
+ * DPDK lcores: the workers run on EAL worker lcores launched with
+ * rte_eal_remote_launch() and the rings are DPDK rings.  The API and the
+ * behaviour are the same; without a running EAL or enough idle lcores the
+ * engine uses threads and logs one line.
+ *
+ * Event loops: each port has an eventfd.  wrk_port_arm() asks for one
+ * signal at the next completion (or says that one is ready now), so an
+ * epoll loop sleeps on sockets and completions together.
  */
 #ifndef QSSH_DATAPLANE_WORKERS_H
 #define QSSH_DATAPLANE_WORKERS_H
@@ -48,6 +58,11 @@ enum wrk_mode {
 	WRK_MODE_INLINE, /* always on the caller (flows with ops in
 				 * flight still finish on their worker) */
 	WRK_MODE_OFFLOAD, /* always on a worker when the pool has one */
+};
+
+enum wrk_runtime {
+	WRK_RUNTIME_THREADS = 0,
+	WRK_RUNTIME_DPDK, /* EAL lcores, DPDK rings */
 };
 
 /* Limits of one engine. */
@@ -74,6 +89,16 @@ struct wrk_config {
 	const char *backend;
 	/* Idle polls before a worker (or a waiting port) sleeps; 0 = default. */
 	uint32_t spin_polls;
+	/*
+	 * WRK_RUNTIME_DPDK: workers on idle EAL worker lcores, in order
+	 * ('cores' is not used then: the EAL's -l/--lcores decide).  Falls
+	 * back to threads (one log line) when the EAL is not running and
+	 * does not start with eal_args, or too few lcores are idle.
+	 */
+	enum wrk_runtime runtime;
+	/* Start the EAL with these (dp_eal_start()) if it is not up; NULL =
+	 * do not start it. */
+	const char *eal_args;
 };
 
 /* Defaults: one worker per pool for each usable core but one, auto mode. */
@@ -108,6 +133,9 @@ uint32_t wrk_engine_usable_cores(const struct wrk_engine *e);
 uint32_t wrk_engine_num_workers(const struct wrk_engine *e);
 uint32_t
 wrk_engine_pool_workers(const struct wrk_engine *e, enum wrk_pool_id pool);
+
+/* The runtime in use (after any fallback). */
+enum wrk_runtime wrk_engine_runtime(const struct wrk_engine *e);
 
 /* Port idx (< num_ports); each port is used by one thread at a time. */
 struct wrk_port *wrk_engine_port(struct wrk_engine *e, uint32_t idx);
@@ -157,6 +185,19 @@ uint32_t wrk_port_pending(const struct wrk_port *p);
  * Spins briefly, then sleeps until a worker wakes it.
  */
 int wrk_port_wait(struct wrk_port *p, int timeout_ms);
+
+/*
+ * The port's eventfd (non-blocking), readable after wrk_port_arm() once a
+ * completion can be collected; -1 for NULL.  Its counter means nothing
+ * beyond "look now".
+ */
+int wrk_port_event_fd(const struct wrk_port *p);
+/*
+ * Before sleeping on the event fd: true if a completion can be collected
+ * now (do not sleep); false if the fd will be signalled at the next one,
+ * or if nothing is pending (then nothing will signal it).
+ */
+bool wrk_port_arm(struct wrk_port *p);
 
 struct wrk_stats {
 	uint64_t ops_inline;
