@@ -1,0 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Client user authentication: the method state machine and its helpers.
+qssh_unit_test(NAME test_auth_client SOURCES test_auth_client.c
+  LIBS qssh_control LABELS fast)
