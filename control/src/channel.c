@@ -1350,8 +1350,12 @@ chan_send_request(
 	if (want_reply &&
 	    (r = expectq_push(&ch->expect, (int)req->type, NULL)) != 0)
 		goto out;
-	if ((r = oq_push_msg(ch, SSH_MSG_CHANNEL_REQUEST, &b)) != 0)
+	if ((r = oq_push_msg(ch, SSH_MSG_CHANNEL_REQUEST, &b)) != 0) {
+		/* Not queued: no reply will come, so expect none. */
+		if (want_reply)
+			ch->expect.n--;
 		goto out;
+	}
 	r = chan_flush(ch);
 out:
 	qssh_buf_free(b);
@@ -1486,8 +1490,11 @@ chan_global_reply(struct chan_ctx *ctx, uint64_t ticket, bool ok,
 	if (ok && len > 0) {
 		if ((s->data = qssh_buf_new()) == NULL)
 			return QSSH_ERR_ALLOC;
-		if ((r = qssh_buf_put(s->data, data, len)) != 0)
+		if ((r = qssh_buf_put(s->data, data, len)) != 0) {
+			qssh_buf_free(s->data);
+			s->data = NULL;
 			return r;
+		}
 	}
 	s->state = ok ? SLOT_SUCCESS : SLOT_FAILURE;
 	ctx->depth++;

@@ -103,6 +103,12 @@ b64_to_buf(const char *s, size_t len, struct qssh_buf **out)
 	int r;
 
 	*out = NULL;
+	/*
+	 * The decoder stops at a NUL: refuse one inside the text instead of
+	 * quietly dropping whatever follows it.
+	 */
+	if (len > 0 && memchr(s, '\0', len) != NULL)
+		return QSSH_ERR_INVALID_FORMAT;
 	if ((tmp = malloc(len + 1)) == NULL)
 		return QSSH_ERR_ALLOC;
 	memcpy(tmp, s, len);

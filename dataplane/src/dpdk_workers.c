@@ -12,6 +12,7 @@
  * uses, and an engine that finds too few idle lcores runs on threads.
  */
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common/err.h"

@@ -647,6 +647,72 @@ test_free_wipes(void **state)
 	key_free(NULL);
 }
 
+/*
+ * A NUL inside base64 text used to end the decoding early, so whatever
+ * followed it was dropped and the key still loaded.
+ */
+static void
+test_b64_embedded_nul(void **state)
+{
+	struct key *k = gen(KEY_ED25519, 0), *p = NULL;
+	struct qssh_buf *o = NULL;
+	char *text = NULL, *cmt = NULL, *b64, *t;
+	const char *end;
+	size_t blen, tlen, pre;
+	uint8_t *d;
+
+	(void)state;
+	/* RFC 4716: the body line "BASE64\0AAAA". */
+	assert_int_equal(key_format_public(k, NULL, &text), 0);
+	b64 = strchr(text, ' ') + 1;
+	blen = strlen(b64);
+	tlen = 32 + blen + 5 + 1 + 30;
+	assert_non_null(t = malloc(tlen));
+	memcpy(t, "---- BEGIN SSH2 PUBLIC KEY ----\n", 32);
+	memcpy(t + 32, b64, blen);
+	memcpy(t + 32 + blen, "\0AAAA\n", 6);
+	memcpy(t + 32 + blen + 6, "---- END SSH2 PUBLIC KEY ----\n", 30);
+	assert_int_equal(
+	    key_parse_rfc4716(t, tlen, &p, &cmt), QSSH_ERR_INVALID_FORMAT);
+	assert_null(p);
+	/* Without the NUL and what follows it, the same text loads. */
+	memcpy(t + 32 + blen, "\n", 1);
+	memmove(t + 32 + blen + 1, "---- END SSH2 PUBLIC KEY ----\n", 30);
+	assert_int_equal(key_parse_rfc4716(t, 32 + blen + 1 + 30, &p, &cmt), 0);
+	assert_true(key_equal_public(k, p));
+	key_free(p);
+	p = NULL;
+	free(cmt);
+	cmt = NULL;
+	free(t);
+	free(text);
+
+	/* openssh-key-v1: "\0AAAA" just before the END line. */
+	assert_non_null(o = qssh_buf_new());
+	assert_int_equal(
+	    key_serialize_private(k, NULL, "c", KEY_FORMAT_OPENSSH, 0, o), 0);
+	d = qssh_buf_mutable_ptr(o);
+	tlen = qssh_buf_len(o);
+	end = memmem(d, tlen, "-----END OPENSSH PRIVATE KEY-----", 33);
+	assert_non_null(end);
+	pre = (size_t)(end - (const char *)d);
+	assert_non_null(t = malloc(tlen + 6));
+	memcpy(t, d, pre);
+	memcpy(t + pre, "\0AAAA\n", 6);
+	memcpy(t + pre + 6, d + pre, tlen - pre);
+	assert_int_equal(
+	    key_parse_private((const uint8_t *)t, tlen + 6, NULL, &p, &cmt),
+	    QSSH_ERR_INVALID_FORMAT);
+	assert_null(p);
+	assert_int_equal(key_parse_private(d, tlen, NULL, &p, &cmt), 0);
+	assert_true(key_equal_public(k, p));
+	key_free(p);
+	free(cmt);
+	free(t);
+	qssh_buf_free(o);
+	key_free(k);
+}
+
 int
 main(void)
 {
@@ -663,6 +729,7 @@ main(void)
 		cmocka_unit_test(test_private_roundtrip),
 		cmocka_unit_test(test_save_load_perms),
 		cmocka_unit_test(test_free_wipes),
+		cmocka_unit_test(test_b64_embedded_nul),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
