@@ -12,7 +12,7 @@ packages=(
 	libssl-dev zlib1g-dev libpam0g-dev libcmocka-dev
 	libipsec-mb-dev libdpdk-dev dpdk libfido2-dev libcbor-dev
 	# tests and tools
-	valgrind tmux procps iproute2 iperf3
+	valgrind tmux procps iproute2 iperf3 python3 time
 	# interop peers
 	openssh-client openssh-server dropbear-bin putty-tools sshpass
 	rsync git fail2ban
