@@ -501,8 +501,10 @@ again:
 					      : qssh_conn_fatal(&cn, r);
 		goto out;
 	}
-	if (args.fork_after)
+	if (args.fork_after) {
+		qssh_conn_detach_workers(&cn);
 		fork_background();
+	}
 	status = qssh_session_run(&cn, &args);
 out:
 	qssh_conn_cleanup(&cn);

@@ -16,6 +16,7 @@ struct tctl;
 struct chan_ctx;
 struct chan;
 struct key;
+struct wrk_engine;
 
 /* Exit status for connection and protocol errors, as ssh(1). */
 #define QSSH_EXIT_FAILURE 255
@@ -38,6 +39,8 @@ struct qssh_conn {
 	struct tport *t;
 	struct kex *kex;
 	struct tctl *tctl;
+	/* Crypto worker engine of the transport, NULL when inline. */
+	struct wrk_engine *wrk;
 	bool version_done;
 	bool eof;
 	bool stop_after_kex; /* qssh_conn_next: AGAIN once kex is done */
@@ -73,6 +76,20 @@ void qssh_conn_cleanup(struct qssh_conn *cn);
 int qssh_conn_fatal(struct qssh_conn *cn, int err);
 /* Read what the socket has (non-blocking); 0, or an error / CONN_CLOSED. */
 int qssh_conn_read(struct qssh_conn *cn);
+/*
+ * Before fork(): the worker threads stay behind in the parent, so the
+ * transport goes back to inline crypto (the engine is then left alone).
+ */
+void qssh_conn_detach_workers(struct qssh_conn *cn);
+/*
+ * For a poll loop: the fd that signals finished crypto, or -1 when none
+ * is pending; sets *timeout_ms to 0 when finished work waits already.
+ */
+int qssh_conn_event_fd(struct qssh_conn *cn, int *timeout_ms);
+/* After that fd was readable. */
+void qssh_conn_event_clear(struct qssh_conn *cn);
+/* Wait (at most timeout_ms) until no crypto of the transport is pending. */
+void qssh_conn_wait_work(struct qssh_conn *cn, int timeout_ms);
 
 /* ---- qssh_auth.c ---- */
 int qssh_userauth(struct qssh_conn *cn);

@@ -49,33 +49,6 @@ agent_path(void)
 	return strdup(a);
 }
 
-/*
- * ssh(1) treats identities named in the user's configuration and on the
- * command line as user-provided; readconf marks only the command line, so
- * anything that is not one of the built-in defaults counts as well.
- */
-static int
-userprovided(unsigned i)
-{
-	static const char *const defaults[] = {
-		"~/.ssh/id_rsa",
-		"~/.ssh/id_ecdsa",
-		"~/.ssh/id_ecdsa_sk",
-		"~/.ssh/id_ed25519",
-		"~/.ssh/id_ed25519_sk",
-		"~/.ssh/id_xmss",
-		"~/.ssh/id_dsa",
-	};
-	size_t j;
-
-	if (qssh_opts.identity_file_userprovided[i])
-		return 1;
-	for (j = 0; j < QSSH_ARRAY_LEN(defaults); j++)
-		if (strcmp(qssh_opts.identity_files[i], defaults[j]) == 0)
-			return 0;
-	return 1;
-}
-
 int
 qssh_userauth(struct qssh_conn *cn)
 {
@@ -97,7 +70,7 @@ qssh_userauth(struct qssh_conn *cn)
 			continue;
 		files[nfiles] = readconf_tilde_expand(&qssh_rctx, t);
 		free(t);
-		user[nfiles] = userprovided(i);
+		user[nfiles] = qssh_opts.identity_file_userprovided[i];
 		if (files[nfiles] != NULL)
 			nfiles++;
 	}

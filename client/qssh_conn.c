@@ -24,9 +24,12 @@
 #include "control/key.h"
 #include "crypto-offload/cryp.h"
 #include "dataplane/transport.h"
+#include "dataplane/workers.h"
 #include "qssh.h"
 
 #define QSSH_IDENT "SSH-2.0-qssh_" QSSH_VERSION
+/* Bytes taken from the socket per read(). */
+#define SOCK_READ_CHUNK (256 * 1024)
 
 /* Set when the host key check refused the key (message already shown). */
 static bool hostkey_refused;
@@ -151,10 +154,29 @@ qssh_connect(struct qssh_conn *cn)
 
 /* ---- I/O ---- */
 
+void
+qssh_conn_wait_work(struct qssh_conn *cn, int timeout_ms)
+{
+	uint64_t end = qssh_monotime_ms() + (uint64_t)timeout_ms;
+	uint64_t now;
+
+	if (cn->t == NULL)
+		return;
+	(void)tport_flush(cn->t);
+	while (tport_work_pending(cn->t)) {
+		now = qssh_monotime_ms();
+		if (now >= end)
+			return;
+		if (tport_wait(cn->t, (int)(end - now)) == QSSH_ERR_AGAIN)
+			return;
+	}
+}
+
 int
 qssh_conn_read(struct qssh_conn *cn)
 {
-	uint8_t buf[65536];
+	/* One buffer for the process: no allocation per read. */
+	static uint8_t buf[SOCK_READ_CHUNK];
 	ssize_t n;
 
 	for (;;) {
@@ -167,6 +189,8 @@ qssh_conn_read(struct qssh_conn *cn)
 			return QSSH_ERR_SYSTEM;
 		if (n == 0) {
 			cn->eof = true;
+			/* What already arrived is decrypted before the end. */
+			qssh_conn_wait_work(cn, 10000);
 			return QSSH_ERR_CONN_CLOSED;
 		}
 		cn->last_input_ms = qssh_monotime_ms();
@@ -183,6 +207,9 @@ qssh_conn_flush_out(struct qssh_conn *cn)
 	ssize_t n;
 	int r;
 
+	/* Hand queued crypto to the workers, take what they finished. */
+	if ((r = tport_flush(cn->t)) != 0)
+		return r;
 	while (tport_output_len(cn->t) > 0) {
 		out = tport_output(cn->t);
 		n = write(cn->fd, out.p, out.len);
@@ -207,14 +234,18 @@ qssh_conn_drain(struct qssh_conn *cn, int timeout_ms)
 
 	if (cn->t == NULL || cn->fd < 0)
 		return;
-	while (tport_output_len(cn->t) > 0) {
+	while (tport_output_len(cn->t) > 0 || tport_work_pending(cn->t)) {
 		if (qssh_conn_flush_out(cn) != 0)
-			return;
-		if (tport_output_len(cn->t) == 0)
 			return;
 		now = qssh_monotime_ms();
 		if (now >= end)
 			return;
+		if (tport_output_len(cn->t) == 0) {
+			/* Packets still being encrypted. */
+			if (tport_wait(cn->t, (int)(end - now)) != 0)
+				return;
+			continue;
+		}
 		pfd.fd = cn->fd;
 		pfd.events = POLLOUT;
 		if (poll(&pfd, 1, (int)(end - now)) <= 0)
@@ -222,28 +253,56 @@ qssh_conn_drain(struct qssh_conn *cn, int timeout_ms)
 	}
 }
 
+int
+qssh_conn_event_fd(struct qssh_conn *cn, int *timeout_ms)
+{
+	if (cn->t == NULL || !tport_work_pending(cn->t))
+		return -1;
+	if (tport_arm_event(cn->t))
+		*timeout_ms = 0; /* completions are waiting already */
+	return tport_event_fd(cn->t);
+}
+
+void
+qssh_conn_event_clear(struct qssh_conn *cn)
+{
+	uint64_t v;
+	int fd = cn->t != NULL ? tport_event_fd(cn->t) : -1;
+
+	if (fd >= 0 && read(fd, &v, sizeof(v)) < 0) {
+		/* nothing was signalled: EAGAIN */
+	}
+}
+
 /* Wait for and exchange bytes once; timeout_ms -1 = forever. */
 static int
 conn_io(struct qssh_conn *cn, int timeout_ms)
 {
-	struct pollfd pfd;
-	int r;
+	struct pollfd pfd[2];
+	nfds_t n = 1;
+	int r, wait_ms = timeout_ms;
 
 	if ((r = qssh_conn_flush_out(cn)) != 0)
 		return r;
-	pfd.fd = cn->fd;
-	pfd.events = POLLIN;
+	pfd[0].fd = cn->fd;
+	pfd[0].events = POLLIN;
 	if (tport_output_len(cn->t) > 0)
-		pfd.events |= POLLOUT;
-	r = poll(&pfd, 1, timeout_ms);
+		pfd[0].events |= POLLOUT;
+	pfd[1].fd = qssh_conn_event_fd(cn, &wait_ms);
+	pfd[1].events = POLLIN;
+	pfd[1].revents = 0;
+	if (pfd[1].fd >= 0)
+		n = 2;
+	r = poll(pfd, n, wait_ms);
 	if (r < 0)
 		return errno == EINTR ? 0 : QSSH_ERR_SYSTEM;
-	if (r == 0)
+	if (r == 0 && wait_ms != 0)
 		return QSSH_ERR_TIMEOUT;
-	if (pfd.revents & POLLOUT)
-		if ((r = qssh_conn_flush_out(cn)) != 0)
-			return r;
-	if (pfd.revents & (POLLIN | POLLHUP | POLLERR))
+	if (pfd[1].revents & POLLIN)
+		qssh_conn_event_clear(cn);
+	if ((r = qssh_conn_flush_out(cn)) != 0)
+		return r;
+	if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))
 		return qssh_conn_read(cn);
 	return 0;
 }
@@ -282,6 +341,10 @@ qssh_conn_next(struct qssh_conn *cn, uint8_t *type, struct qssh_view *payload)
 		    ? qssh_opts.connect_timeout * 1000
 		    : -1;
 		r = conn_io(cn, timeout);
+		/* Packets that arrived before the end still count. */
+		if (r == QSSH_ERR_CONN_CLOSED && cn->version_done &&
+		    tctl_next_packet(cn->tctl, type, payload) == 0)
+			return 0;
 		if (r == QSSH_ERR_TIMEOUT && !cn->version_done) {
 			fprintf(stderr,
 			    "Connection timed out during banner exchange\r\n");
@@ -327,12 +390,86 @@ qssh_conn_cleanup(struct qssh_conn *cn)
 	tctl_free(cn->tctl);
 	kex_free(cn->kex);
 	tport_free(cn->t);
+	/* Every tport of the engine is gone now. */
+	wrk_engine_free(cn->wrk);
 	if (cn->fd >= 0)
 		close(cn->fd);
 	cn->tctl = NULL;
 	cn->kex = NULL;
 	cn->t = NULL;
+	cn->wrk = NULL;
 	cn->fd = -1;
+}
+
+void
+qssh_conn_detach_workers(struct qssh_conn *cn)
+{
+	if (cn->wrk == NULL || cn->t == NULL)
+		return;
+	(void)tport_attach_workers(cn->t, NULL);
+	/* The engine's threads do not survive fork(): never touch it again
+	 * in the child (the parent exits). */
+	cn->wrk = NULL;
+	qlog_debug("crypto workers detached");
+}
+
+/*
+ * The crypto worker engine (dataplane/workers.h) with its default
+ * configuration.  $QSSH_WORKERS: 0 = crypto inline on this thread, N =
+ * N workers per algorithm pool; unset = the default (one per pool for each
+ * core but one).  $QSSH_WORKER_MODE: auto (default: per burst, by cost),
+ * offload or inline.  $QSSH_CRYPTO_BACKEND picks the backend (cryp.h).
+ * Failing to start workers is not an error: crypto then runs inline.
+ */
+static void
+attach_workers(struct qssh_conn *cn, enum cryp_backend_id backend)
+{
+	struct wrk_config cfg;
+	struct wrk_engine *e;
+	const char *env = getenv("QSSH_WORKERS");
+	const char *mode = getenv("QSSH_WORKER_MODE");
+	char *end = NULL;
+	unsigned long n;
+	int err = 0, p;
+
+	wrk_config_init(&cfg);
+	if (env != NULL && *env != '\0') {
+		errno = 0;
+		n = strtoul(env, &end, 10);
+		if (errno != 0 || *end != '\0' ||
+		    n > WRK_WORKERS_MAX / WRK_POOL_COUNT) {
+			qlog_error("QSSH_WORKERS: bad value \"%s\" (0 to %d); "
+				   "using the default",
+			    env, WRK_WORKERS_MAX / WRK_POOL_COUNT);
+		} else if (n == 0) {
+			qlog_debug("crypto workers: none (QSSH_WORKERS=0)");
+			return;
+		} else {
+			for (p = 0; p < WRK_POOL_COUNT; p++)
+				cfg.num_workers[p] = (uint32_t)n;
+		}
+	}
+	if (mode != NULL && strcmp(mode, "offload") == 0)
+		cfg.mode = WRK_MODE_OFFLOAD;
+	else if (mode != NULL && strcmp(mode, "inline") == 0)
+		cfg.mode = WRK_MODE_INLINE;
+	else if (mode != NULL && *mode != '\0' && strcmp(mode, "auto") != 0)
+		qlog_error("QSSH_WORKER_MODE: bad value \"%s\" (auto, offload "
+			   "or inline); using auto",
+		    mode);
+	cfg.backend = cryp_backend_name(backend);
+	if ((e = wrk_engine_new(&cfg, &err)) == NULL) {
+		qlog_debug("crypto workers: not started (%s), inline",
+		    qssh_strerror(err));
+		return;
+	}
+	if ((err = tport_attach_workers(cn->t, wrk_engine_port(e, 0))) != 0) {
+		qlog_debug("crypto workers: attach: %s", qssh_strerror(err));
+		wrk_engine_free(e);
+		return;
+	}
+	/* The engine logged its workers, backend and runtime. */
+	cn->wrk = e;
 }
 
 /* ---- host keys ---- */
@@ -408,6 +545,20 @@ print_lines(const char *text)
 		if (e == NULL)
 			e = p + strlen(p);
 		qlog_error("%.*s", (int)(e - p), p);
+		p = *e == '\n' ? e + 1 : e;
+	}
+}
+
+static void
+info_lines(const char *text)
+{
+	const char *p = text, *e;
+
+	while (*p != '\0') {
+		e = strchr(p, '\n');
+		if (e == NULL)
+			e = p + strlen(p);
+		qlog_info("%.*s", (int)(e - p), p);
 		p = *e == '\n' ? e + 1 : e;
 	}
 }
@@ -676,6 +827,7 @@ int
 qssh_conn_setup(struct qssh_conn *cn)
 {
 	struct kex_config cfg;
+	enum cryp_backend_id backend;
 	char *kexl = NULL, *hk = NULL, *ciph = NULL, *macs = NULL;
 	struct qssh_view pl;
 	uint8_t type;
@@ -686,8 +838,10 @@ qssh_conn_setup(struct qssh_conn *cn)
 	    cn->peer_addr);
 	if ((r = sock_nonblock(cn->fd)) != 0)
 		return r;
-	if ((cn->t = tport_new(false, cryp_backend_default())) == NULL)
+	backend = cryp_backend_default();
+	if ((cn->t = tport_new(false, backend)) == NULL)
 		return QSSH_ERR_ALLOC;
+	attach_workers(cn, backend);
 	qlog_debug("Local version string %s", QSSH_IDENT);
 	if ((r = tport_send_version(cn->t, QSSH_IDENT)) != 0)
 		return r;
@@ -708,6 +862,7 @@ qssh_conn_setup(struct qssh_conn *cn)
 	cfg.compression =
 	    qssh_opts.compression == 1 ? "zlib@openssh.com,zlib,none" : "none";
 	cfg.verify_host_key = verify_host_key;
+	cfg.warn_weak_kex = qssh_opts.warn_weak_crypto != 0;
 	cn->kex = kex_new(cn->t, KEX_ROLE_CLIENT, &cfg, &r);
 	free(kexl);
 	free(ciph);
@@ -737,5 +892,8 @@ qssh_conn_setup(struct qssh_conn *cn)
 		return QSSH_ERR_UNEXPECTED_MESSAGE;
 	}
 	cn->stop_after_kex = false;
+	/* OpenSSH 10's WarnWeakCrypto: an INFO message, hidden by -q. */
+	if (kex_pq_warning_due(cn->kex))
+		info_lines(KEX_PQ_WARNING);
 	return 0;
 }

@@ -26,7 +26,22 @@
 #include "dataplane/transport.h"
 #include "qssh.h"
 
-#define IO_CHUNK (64 * 1024)
+/* Bytes read from stdin at a time. */
+#define IO_CHUNK (256 * 1024)
+/*
+ * Our window and maximum packet for the session channel: a window large
+ * enough for a fast link's bandwidth-delay product, and packets as large
+ * as the transport allows (the channel layer keeps them within
+ * CHAN_PACKET_LIMIT so that a whole packet fits TPORT_PACKET_MAX).
+ */
+#define SESSION_WINDOW (16U * 1024 * 1024)
+#define SESSION_MAX_PACKET (256U * 1024)
+/* Stop reading stdin while this much encrypted output waits. */
+#define OUTPUT_HIGH_WATER (4U * 1024 * 1024)
+
+/* Input buffers, one each for the process: nothing is allocated per read. */
+static uint8_t stdin_buf[IO_CHUNK];
+static uint8_t escape_buf[IO_CHUNK + 2];
 
 struct sess {
 	struct qssh_conn *cn;
@@ -527,6 +542,7 @@ background(struct sess *s)
 
 	say("%c& [backgrounded]%s", s->escape_char, eol());
 	qssh_tty_leave_raw();
+	qssh_conn_detach_workers(s->cn);
 	if ((pid = fork()) < 0) {
 		qlog_error("fork: %s", strerror(errno));
 		return;
@@ -549,7 +565,7 @@ static int
 process_escapes(struct sess *s, const uint8_t *p, size_t len)
 {
 	struct chan_request req;
-	uint8_t out[IO_CHUNK + 2];
+	uint8_t *out = escape_buf;
 	size_t i, n = 0;
 	int lvl, r;
 
@@ -645,13 +661,13 @@ process_escapes(struct sess *s, const uint8_t *p, size_t len)
 static int
 read_stdin(struct sess *s)
 {
-	uint8_t buf[IO_CHUNK];
+	uint8_t *buf = stdin_buf;
 	size_t want;
 	ssize_t n;
 
 	want = chan_writable(s->ch);
-	if (want > sizeof(buf))
-		want = sizeof(buf);
+	if (want > IO_CHUNK)
+		want = IO_CHUNK;
 	if (want == 0)
 		return 0;
 	n = read(STDIN_FILENO, buf, want);
@@ -770,9 +786,9 @@ session_over(struct sess *s)
 static int
 client_loop(struct sess *s)
 {
-	struct pollfd pfd[5];
+	struct pollfd pfd[6];
 	int n, r, r2, timeout, i_sock, i_in = -1, i_out = -1, i_err = -1;
-	int i_sig;
+	int i_sig, i_wrk, wrk_fd;
 	uint64_t now, due = 0;
 	char junk[64];
 
@@ -790,6 +806,16 @@ client_loop(struct sess *s)
 			s->quit_status = QSSH_EXIT_FAILURE;
 			break;
 		}
+		/* Also collects finished crypto; then take what it decrypted. */
+		if ((r = qssh_conn_flush_out(s->cn)) != 0)
+			return r;
+		if ((r = handle_packets(s)) != 0)
+			return r;
+		if (s->fatal)
+			return s->fatal_err;
+		if (session_over(s))
+			break;
+		/* Replies queued just now go to the workers before sleeping. */
 		if ((r = qssh_conn_flush_out(s->cn)) != 0)
 			return r;
 		n = 0;
@@ -805,7 +831,7 @@ client_loop(struct sess *s)
 		    (chan_flags(s->ch) &
 			(CHAN_F_EOF_QUEUED | CHAN_F_CLOSE_QUEUED)) == 0 &&
 		    chan_writable(s->ch) > 0 &&
-		    tport_output_len(s->cn->t) < 4 * 1024 * 1024) {
+		    tport_output_len(s->cn->t) < OUTPUT_HIGH_WATER) {
 			pfd[n].fd = STDIN_FILENO;
 			pfd[n].events = POLLIN;
 			i_in = n++;
@@ -827,6 +853,12 @@ client_loop(struct sess *s)
 		if (due != 0) {
 			now = qssh_monotime_ms();
 			timeout = due > now ? (int)(due - now) : 0;
+		}
+		i_wrk = -1;
+		if ((wrk_fd = qssh_conn_event_fd(s->cn, &timeout)) >= 0) {
+			pfd[n].fd = wrk_fd;
+			pfd[n].events = POLLIN;
+			i_wrk = n++;
 		}
 		r = poll(pfd, (nfds_t)n, timeout);
 		if (r < 0 && errno != EINTR)
@@ -857,6 +889,8 @@ client_loop(struct sess *s)
 		if (pfd[i_sig].revents & POLLIN)
 			while (read(sig_pipe[0], junk, sizeof(junk)) > 0)
 				;
+		if (i_wrk >= 0 && (pfd[i_wrk].revents & POLLIN))
+			qssh_conn_event_clear(s->cn);
 		if (pfd[i_sock].revents & POLLOUT)
 			if ((r = qssh_conn_flush_out(s->cn)) != 0)
 				return r;
@@ -951,6 +985,8 @@ qssh_session_run(struct qssh_conn *cn, const struct qssh_args *args)
 	memset(&ccfg, 0, sizeof(ccfg));
 	ccfg.is_server = false;
 	ccfg.manual_consume = true;
+	ccfg.window = SESSION_WINDOW;
+	ccfg.max_packet = SESSION_MAX_PACKET;
 	if ((s.cc = chan_ctx_new(send_msg, &cb, &s, &ccfg)) == NULL) {
 		r = QSSH_ERR_ALLOC;
 		goto out;

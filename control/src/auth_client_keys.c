@@ -190,8 +190,9 @@ ssh_type_number(const struct key *k)
 	}
 }
 
-/* The public half of a key file: PATH.pub, the clear part of an
- * openssh-key-v1 file, or the whole unencrypted key. */
+/* The public half of a key file: PATH.pub, PATH itself when it is a public
+ * key (its private half in the agent), the clear part of an openssh-key-v1
+ * file, or the whole unencrypted key. */
 static int
 load_file_public(const char *path, struct key **out)
 {
@@ -207,6 +208,8 @@ load_file_public(const char *path, struct key **out)
 	if ((r = read_small_file(path, &data, &len)) != 0)
 		goto out;
 	if (key_load_public(pub, out, NULL) == 0)
+		goto out;
+	if (key_load_public(path, out, NULL) == 0)
 		goto out;
 	if (auth_client_private_pubkey(data, len, out) == 0)
 		goto out;
@@ -567,6 +570,14 @@ send_signed(struct auth_client *a, struct auth_ident *id, const char *alg)
 	    (r = qssh_buf_put_u8(data, SSH_MSG_USERAUTH_REQUEST)) != 0 ||
 	    (r = qssh_buf_put_view(data, qssh_buf_view(req))) != 0)
 		goto out;
+	if (qssh_log_enabled(QSSH_LOG_DEBUG3)) {
+		char *fp = NULL;
+
+		if (key_fingerprint(id->pub, KEY_FP_SHA256, &fp) == 0)
+			qlog_debug3("sign_and_send_pubkey: signing using %s %s",
+			    alg, fp);
+		free(fp);
+	}
 	if (id->agent && id->priv == NULL)
 		r = agent_sign(a->agent, id->pub, qssh_buf_ptr(data),
 		    qssh_buf_len(data), (uint32_t)agent_flags(alg), sig);

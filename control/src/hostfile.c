@@ -426,6 +426,67 @@ hostfile_check_host_buf(const char *name, const uint8_t *data, size_t len,
 	return lookup_end(&lk, r, out);
 }
 
+/*
+ * A known_hosts file: a regular file through authkeys_read_file(), or a
+ * character device or FIFO (GlobalKnownHostsFile /dev/null is a common way
+ * of saying "none"), read to its end up to the same size limit.
+ */
+static int
+read_known_hosts(const char *path, char **data, size_t *len)
+{
+	struct stat st;
+	char *buf = NULL, *nb;
+	size_t cap = 0, n = 0;
+	ssize_t got;
+	int fd = -1, r;
+
+	r = authkeys_read_file(path, data, len);
+	if (r != QSSH_ERR_INVALID_FORMAT)
+		return r;
+	if (stat(path, &st) != 0 ||
+	    (!S_ISCHR(st.st_mode) && !S_ISFIFO(st.st_mode)))
+		return r;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0)
+		return QSSH_ERR_SYSTEM;
+	for (;;) {
+		if (cap - n < 4096 + 1) {
+			if (cap >= AUTHKEYS_FILE_MAX) {
+				r = QSSH_ERR_STRING_TOO_LARGE;
+				goto out;
+			}
+			cap = cap == 0 ? 8192 : cap * 2;
+			if ((nb = realloc(buf, cap)) == NULL) {
+				r = QSSH_ERR_ALLOC;
+				goto out;
+			}
+			buf = nb;
+		}
+		got = read(fd, buf + n, cap - n - 1);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0 && errno != EAGAIN) {
+			r = QSSH_ERR_SYSTEM;
+			goto out;
+		}
+		if (got <= 0)
+			break;
+		n += (size_t)got;
+	}
+	if (buf == NULL && (buf = malloc(1)) == NULL) {
+		r = QSSH_ERR_ALLOC;
+		goto out;
+	}
+	buf[n] = '\0';
+	*data = buf;
+	*len = n;
+	buf = NULL;
+	r = 0;
+out:
+	free(buf);
+	close(fd);
+	return r;
+}
+
 int
 hostfile_check_host(const char *const *files, size_t num_files,
     const char *host, unsigned port, const struct key *key,
@@ -442,7 +503,7 @@ hostfile_check_host(const char *const *files, size_t num_files,
 	for (i = 0; i < num_files; i++) {
 		if (files[i] == NULL)
 			continue;
-		if ((r = authkeys_read_file(files[i], &data, &len)) != 0) {
+		if ((r = read_known_hosts(files[i], &data, &len)) != 0) {
 			if (r == QSSH_ERR_ALLOC)
 				break;
 			qlog_debug("Failed to open known hosts file %s: %s",

@@ -682,6 +682,7 @@ enum op {
 	oCheckHostIP,
 	oUpdateHostKeys,
 	oVisualHostKey,
+	oWarnWeakCrypto,
 	oFingerprintHash,
 	oLogLevel,
 	oCompression,
@@ -813,6 +814,7 @@ static const struct {
 	{ "checkhostip", oCheckHostIP },
 	{ "updatehostkeys", oUpdateHostKeys },
 	{ "visualhostkey", oVisualHostKey },
+	{ "warnweakcrypto", oWarnWeakCrypto },
 	{ "fingerprinthash", oFingerprintHash },
 	{ "loglevel", oLogLevel },
 	{ "compression", oCompression },
@@ -1001,6 +1003,7 @@ readconf_init(struct readconf_options *o)
 	o->server_alive_interval = o->server_alive_count_max = -1;
 	o->tcp_keep_alive = o->strict_host_key_checking = -1;
 	o->hash_known_hosts = o->update_hostkeys = o->visual_host_key = -1;
+	o->warn_weak_crypto = -1;
 	o->fingerprint_hash = o->log_level = o->request_tty = -1;
 	o->escape_char = o->permit_local_command = o->forward_agent = -1;
 	o->forward_x11 = o->forward_x11_trusted = -1;
@@ -2027,7 +2030,8 @@ process_line(struct parse_state *ps, char *line, int *activep)
 		}
 		if (op == oIdentityFile)
 			o->identity_file_userprovided[*num] =
-			    strcmp(fn, CMDLINE_NAME) == 0;
+			    strcmp(fn, CMDLINE_NAME) == 0 ||
+			    (ps->flags & READCONF_USER) != 0;
 		(*num)++;
 		break;
 	}
@@ -2187,6 +2191,9 @@ process_line(struct parse_state *ps, char *line, int *activep)
 		break;
 	case oVisualHostKey:
 		MSTATE(ms_flag, visual_host_key);
+		break;
+	case oWarnWeakCrypto:
+		MSTATE(ms_flag, warn_weak_crypto);
 		break;
 	case oFingerprintHash:
 		ONE_ARG();
@@ -2820,6 +2827,7 @@ readconf_fill_defaults(
 	DEF(tun_remote, READCONF_TUN_ANY);
 	DEF(permit_local_command, 0);
 	DEF(visual_host_key, 0);
+	DEF(warn_weak_crypto, 1);
 	DEF(request_tty, READCONF_TTY_AUTO);
 	DEF(session_type, READCONF_SESSION_DEFAULT);
 	DEF(stdin_null, 0);

@@ -228,6 +228,7 @@ readconf_dump(
 	fprintf(f, "tunnel %s\n", PICK(tun, o->tun_open));
 	fprintf(f, "verifyhostkeydns %s\n", PICK(uhk, o->verify_host_key_dns));
 	fprintf(f, "visualhostkey %s\n", yesno(o->visual_host_key));
+	fprintf(f, "warnweakcrypto %s\n", yesno(o->warn_weak_crypto));
 	fprintf(f, "updatehostkeys %s\n", PICK(uhk, o->update_hostkeys));
 	fprintf(f, "enableescapecommandline %s\n",
 	    yesno(o->enable_escape_commandline));

@@ -92,6 +92,10 @@ qssh_setup() {
 	ssh-keygen -q -t ed25519 -N '' -f "$T/hk_ed25519" || exit 1
 	ssh-keygen -q -t ecdsa -N '' -f "$T/hk_ecdsa" || exit 1
 	ssh-keygen -q -t rsa -b 2048 -N '' -f "$T/hk_rsa" || exit 1
+	if [ -n "${QSSH_ALL_HOSTKEYS:-}" ]; then
+		ssh-keygen -q -t ecdsa -b 384 -N '' -f "$T/hk_ecdsa384" || exit 1
+		ssh-keygen -q -t ecdsa -b 521 -N '' -f "$T/hk_ecdsa521" || exit 1
+	fi
 	ssh-keygen -q -t ed25519 -N '' -C ed-key -f "$T/id_ed25519" || exit 1
 	ssh-keygen -q -t ecdsa -N '' -C ec-key -f "$T/id_ecdsa" || exit 1
 	ssh-keygen -q -t rsa -b 2048 -N '' -C rsa-key -f "$T/id_rsa" || exit 1
@@ -106,6 +110,10 @@ qssh_setup() {
 		echo "HostKey $T/hk_ed25519"
 		echo "HostKey $T/hk_ecdsa"
 		echo "HostKey $T/hk_rsa"
+		if [ -n "${QSSH_ALL_HOSTKEYS:-}" ]; then
+			echo "HostKey $T/hk_ecdsa384"
+			echo "HostKey $T/hk_ecdsa521"
+		fi
 		echo "PidFile $T/sshd.pid"
 		echo "ListenAddress 127.0.0.1"
 		echo "PasswordAuthentication yes"
@@ -128,6 +136,11 @@ qssh_setup() {
 		printf '[127.0.0.1]:%s ' "$SSHD_PORT"
 		cut -d' ' -f1,2 "$T/hk_ed25519.pub"
 	} >"$KH"
+	# Every host key of the server, for tests that pick the algorithm.
+	for f in "$T"/hk_*.pub; do
+		printf '[127.0.0.1]:%s ' "$SSHD_PORT"
+		cut -d' ' -f1,2 "$f"
+	done >"$T/known_hosts_all"
 	CFG=$T/ssh_config
 	{
 		echo "Host *"

@@ -64,10 +64,25 @@ check "scp -O -S qssh (scp protocol)" cmp "$T/src/sub/zeros" "$T/zeros.back"
 
 # ---- git ----
 su "$TUSER" -c "git init -q --bare ~/repo.git" || fail "git init --bare"
-# git only passes -p to programs it knows as OpenSSH ssh.
-export GIT_SSH_COMMAND="$QSSH -F $CFG" GIT_SSH_VARIANT=ssh
+# git only passes -p to programs it knows as OpenSSH's ssh: the port (not
+# 22) comes from the URL, and no Port line is in the configuration.  Without
+# GIT_SSH_VARIANT git runs "COMMAND -G HOST" to find out, which qssh answers
+# as ssh does; with "simple" it refuses to pass a port.
+grep -v '^  Port ' "$CFG" >"$T/cfg_noport"
+export GIT_SSH_COMMAND="$QSSH -F $T/cfg_noport"
 export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.invalid
 export GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@example.invalid
+timeout 60 git ls-remote "ssh://$TUSER@$H:$SSHD_PORT/~/repo.git" \
+	>"$T/git0.log" 2>&1
+check "no GIT_SSH_VARIANT: detected as ssh through -G, port $SSHD_PORT" [ $? -eq 0 ]
+GIT_SSH_VARIANT=simple timeout 60 git ls-remote \
+	"ssh://$TUSER@$H:$SSHD_PORT/~/repo.git" >"$T/git0.log" 2>&1
+check "GIT_SSH_VARIANT=simple: git refuses the port" \
+	grep -q "does not support setting port" "$T/git0.log"
+export GIT_SSH_VARIANT=ssh
+timeout 60 git ls-remote "ssh://$TUSER@$H:$SSHD_PORT/~/repo.git" \
+	>"$T/git0.log" 2>&1
+check "GIT_SSH_VARIANT=ssh: git ls-remote on port $SSHD_PORT" [ $? -eq 0 ]
 mkdir -p "$T/w1"
 (
 	cd "$T/w1" && git init -q -b main . &&
@@ -87,7 +102,9 @@ check "clone is byte-exact" cmp "$T/w1/random.bin" "$T/w2/random.bin"
 	cd "$T/w2" && echo more >>hello.txt && git commit -q -am second &&
 		timeout 60 git push -q origin HEAD:main
 ) >"$T/git3.log" 2>&1
-check "second push" [ $? -eq 0 ] || cat "$T/git3.log"
+rc=$?
+check "second push" [ $rc -eq 0 ]
+[ $rc -eq 0 ] || cat "$T/git3.log"
 (cd "$T/w1" && timeout 60 git pull -q origin main) >"$T/git4.log" 2>&1
 check "pull sees the second commit" grep -q more "$T/w1/hello.txt"
 

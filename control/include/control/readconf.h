@@ -117,6 +117,7 @@ struct readconf_options {
 	int stdin_null, fork_after_authentication, session_type;
 	int enable_ssh_keysign, proxy_use_fdpass, verify_host_key_dns;
 	int required_rsa_size, obscure_keystroke_timing;
+	int warn_weak_crypto; /* OpenSSH 10's WarnWeakCrypto */
 	long long rekey_limit; /* bytes; -1 unset, 0 = cipher default */
 	int rekey_interval;
 	/* lists */
