@@ -4,7 +4,8 @@ add_executable(qsshd
   ${CMAKE_CURRENT_LIST_DIR}/qsshd_main.c
   ${CMAKE_CURRENT_LIST_DIR}/qsshd_monitor.c
   ${CMAKE_CURRENT_LIST_DIR}/qsshd_control.c
-  ${CMAKE_CURRENT_LIST_DIR}/qsshd_pam.c)
+  ${CMAKE_CURRENT_LIST_DIR}/qsshd_pam.c
+  ${CMAKE_CURRENT_LIST_DIR}/qsshd_login.c)
 set_target_properties(qsshd PROPERTIES
   RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin)
 target_include_directories(qsshd PRIVATE ${CMAKE_CURRENT_LIST_DIR}

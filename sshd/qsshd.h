@@ -54,6 +54,14 @@ void qsshd_control(struct qsshd *d, const struct qsshd_peer *peer,
 struct qsshd_pam;
 int qsshd_pam_password(struct qsshd_pam **pamp, const struct servconf *cfg,
     const char *user, bool valid, const char *rhost, const char *password);
+/*
+ * keyboard-interactive through PAM's conversation (pam_authenticate,
+ * pam_acct_mgmt and, for an expired password of an allowed user,
+ * pam_chauthtok).  0 passed.
+ */
+int qsshd_pam_kbdint(struct qsshd_pam **pamp, const struct servconf *cfg,
+    const char *user, bool allowed, const char *rhost,
+    struct monitor_kbdint *q);
 /* PAM handle and account check for a user authenticated otherwise. */
 int
 qsshd_pam_account(struct qsshd_pam **pamp, const char *user, const char *rhost);
@@ -61,5 +69,21 @@ int qsshd_pam_open_session(struct qsshd_pam *pam, const char *tty);
 /* PAM environment ("NAME=value" list, NULL terminated, heap) or NULL. */
 char **qsshd_pam_env(struct qsshd_pam *pam);
 void qsshd_pam_end(struct qsshd_pam *pam);
+
+/* Login records and the rest of a login (qsshd_login.c). */
+void qsshd_login_record(
+    const char *user, uid_t uid, pid_t pid, const char *tty, const char *host);
+void qsshd_login_logout(pid_t pid, const char *tty);
+/* "Last login: ... from ...\n", or "" if never. */
+void qsshd_lastlog_message(uid_t uid, char *buf, size_t len);
+void qsshd_print_motd(void);
+/* ~/.ssh/rc (if user_rc) or else /etc/ssh/sshrc, from the home directory. */
+void qsshd_run_rc(const char *shell, bool user_rc);
+/*
+ * ChrootDirectory: OpenSSH's checks of every component (logged, in the
+ * monitor), then the chroot itself in the session process.
+ */
+int qsshd_chroot_check(const char *dir);
+int qsshd_chroot(const char *dir);
 
 #endif

@@ -77,6 +77,13 @@ struct conn {
 	bool authed;
 	bool closing; /* flush and exit */
 	struct csess *sess[MAX_SESS];
+	struct key *pub[QSSHD_MAX_HOSTKEYS]; /* public host keys */
+	size_t num_pub;
+	struct qssh_buf *moduli; /* moduli(5) text */
+	char *methods_text; /* the user's AuthenticationMethods */
+	char **methods_v;
+	struct qssh_buf *banner; /* Banner file, read before the sandbox */
+	bool banner_sent;
 };
 
 static void __attribute__((noreturn)) die(int code)
@@ -125,17 +132,51 @@ auth_send(void *ctx, uint8_t type, const uint8_t *p, size_t len)
 	return tport_send(cn->t, type, p, len);
 }
 
+/* The user's own settings (after Match) from the monitor's answer. */
+static int
+apply_policy(struct conn *cn, const struct monitor_auth_policy *p)
+{
+	struct auth_server_config acfg;
+	char *save = NULL, *tok;
+	size_t n = 0;
+
+	if (!p->present)
+		return 0;
+	free(cn->methods_text);
+	free(cn->methods_v);
+	cn->methods_v = NULL;
+	if ((cn->methods_text = strdup(p->auth_methods)) == NULL ||
+	    (cn->methods_v = calloc(strlen(p->auth_methods) / 2 + 2,
+		 sizeof(*cn->methods_v))) == NULL)
+		return QSSH_ERR_ALLOC;
+	for (tok = strtok_r(cn->methods_text, " ", &save); tok != NULL;
+	     tok = strtok_r(NULL, " ", &save))
+		cn->methods_v[n++] = tok;
+	memset(&acfg, 0, sizeof(acfg));
+	acfg.pubkey = p->pubkey;
+	acfg.password = p->password;
+	acfg.kbdint = p->kbdint;
+	acfg.max_tries = p->max_tries;
+	acfg.pubkey_algs = p->pubkey_algs[0] == '\0' ? NULL : p->pubkey_algs;
+	acfg.auth_methods = cn->methods_v;
+	acfg.num_auth_methods = n;
+	return auth_server_update_config(cn->auth, &acfg);
+}
+
 static int
 auth_set_user(void *ctx, const char *user)
 {
 	struct conn *cn = ctx;
+	struct monitor_auth_policy p;
 	struct monitor_pw *pw = NULL;
 	int r;
 
-	if ((r = monitor_req_getpw(cn->mon_fd, user, &pw)) != 0)
+	if ((r = monitor_req_getpw_policy(cn->mon_fd, user, &pw, &p)) != 0)
 		return r;
 	monitor_pw_free(pw);
-	return 0;
+	r = apply_policy(cn, &p);
+	monitor_auth_policy_cleanup(&p);
+	return r;
 }
 
 static int
@@ -189,6 +230,16 @@ auth_log_user(void *ctx, enum qssh_log_level level,
 	    before, after);
 }
 
+static int
+auth_kbdint(void *ctx, bool start, bool cancel, uint32_t n,
+    char *const *answers, uint32_t *status, struct qssh_buf *info)
+{
+	struct conn *cn = ctx;
+
+	return monitor_req_kbdint(
+	    cn->mon_fd, start, cancel, n, answers, status, info);
+}
+
 static const struct auth_server_ops auth_ops = {
 	auth_send,
 	auth_set_user,
@@ -196,25 +247,106 @@ static const struct auth_server_ops auth_ops = {
 	auth_key_allowed,
 	auth_key_verify,
 	auth_log_user,
+	auth_kbdint,
 };
 
 /*
- * The monitor takes the first exchange hash it signs as the session
- * identifier that publickey signatures must cover.  The kex signs with the
- * host key in this process, so the hash is passed through one SIGN request
- * (the signature itself is not needed).
+ * Host key signatures: the private halves live in the monitor only; the
+ * monitor also takes the first exchange hash it signs as the session
+ * identifier that publickey signatures must cover.
  */
 static int
-tell_session_id(struct conn *cn, const uint8_t *sid, size_t len)
+kex_sign_cb(void *ctx, const struct key *pub, const char *alg,
+    const uint8_t *data, size_t len, struct qssh_buf *sig)
 {
-	struct qssh_buf *sig;
+	struct conn *cn = ctx;
+	size_t i;
+
+	for (i = 0; i < cn->num_pub; i++) {
+		if (cn->pub[i] == pub)
+			return monitor_req_sign(
+			    cn->mon_fd, (uint32_t)i, alg, data, len, sig);
+	}
+	return QSSH_ERR_KEY_NOT_FOUND;
+}
+
+/*
+ * Keep public copies of the host keys and wipe the private ones that the
+ * fork left in this process.
+ */
+static int
+drop_private_keys(struct conn *cn, struct qsshd *d)
+{
+	size_t i;
 	int r;
 
-	if ((sig = qssh_buf_new()) == NULL)
+	for (i = 0; i < d->num_host_keys; i++) {
+		cn->pub[i] = NULL;
+		if (d->host_keys[i] != NULL &&
+		    (r = key_demote(d->host_keys[i], &cn->pub[i])) != 0)
+			return r;
+		key_free(d->host_keys[i]);
+		d->host_keys[i] = NULL;
+	}
+	cn->num_pub = d->num_host_keys;
+	return 0;
+}
+
+/* Read a whole small file (Banner, moduli) before the sandbox. */
+static struct qssh_buf *
+read_file(const char *path, size_t max)
+{
+	struct qssh_buf *b;
+	char buf[16384];
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return NULL;
+	if ((b = qssh_buf_new()) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		if ((size_t)n > max - qssh_buf_len(b) ||
+		    qssh_buf_put(b, buf, (size_t)n) != 0) {
+			qssh_buf_free(b);
+			close(fd);
+			return NULL;
+		}
+	}
+	close(fd);
+	return b;
+}
+
+/* SSH_MSG_USERAUTH_BANNER (RFC 4252 section 5.4), once. */
+static int
+send_banner(struct conn *cn)
+{
+	struct qssh_buf *b;
+	int r;
+
+	cn->banner_sent = true;
+	if (cn->banner == NULL || qssh_buf_len(cn->banner) == 0)
+		return 0;
+	if ((b = qssh_buf_new()) == NULL)
 		return QSSH_ERR_ALLOC;
-	r = monitor_req_sign(cn->mon_fd, 0, "", sid, len, sig);
-	qssh_buf_free(sig);
+	if ((r = qssh_buf_put_string(
+		 b, qssh_buf_ptr(cn->banner), qssh_buf_len(cn->banner))) == 0 &&
+	    (r = qssh_buf_put_cstring(b, "")) == 0)
+		r = tport_send_buf(cn->t, SSH_MSG_USERAUTH_BANNER, b);
+	qssh_buf_free(b);
 	return r;
+}
+
+/* moduli(5) is read before the sandbox closes the file system. */
+static void
+read_moduli(struct conn *cn, const char *path)
+{
+	if ((cn->moduli = read_file(path, 16 * 1024 * 1024)) == NULL)
+		qlog_info(
+		    "WARNING: could not open %s (%s), using fixed modulus",
+		    path, strerror(errno));
 }
 
 static int
@@ -228,11 +360,14 @@ auth_create(struct conn *cn)
 
 	if ((r = kex_session_id(cn->kex, &sid, &sid_len)) != 0)
 		return r;
-	if ((r = tell_session_id(cn, sid, sid_len)) != 0)
-		return r;
 	memset(&acfg, 0, sizeof(acfg));
 	acfg.pubkey = cn->cfg->pubkey_authentication;
 	acfg.password = cn->cfg->password_authentication;
+	/* keyboard-interactive is PAM's conversation. */
+	acfg.kbdint =
+	    cn->cfg->kbd_interactive_authentication && cn->cfg->use_pam;
+	acfg.auth_methods = cn->cfg->auth_methods.v;
+	acfg.num_auth_methods = cn->cfg->auth_methods.n;
 	acfg.max_tries = (unsigned)cn->cfg->max_authtries;
 	if (servconf_algs_resolve(SERVCONF_ALG_SIG,
 		cn->cfg->pubkey_accepted_algorithms, &algs) == 0)
@@ -801,7 +936,23 @@ handle_packet(struct conn *cn, uint8_t type, struct qssh_view pl)
 			return 0;
 		if (cn->auth == NULL && (r = auth_create(cn)) != 0)
 			return r;
+		if (!cn->banner_sent && (r = send_banner(cn)) != 0)
+			return r;
 		r = auth_server_handle(cn->auth, pl);
+		if (r == AUTH_SERVER_DONE)
+			return after_auth(cn);
+		if (r == QSSH_ERR_ACCESS) {
+			(void)tport_send_disconnect(cn->t,
+			    SSH_DISCONNECT_PROTOCOL_ERROR,
+			    "Too many authentication failures");
+			cn->closing = true;
+			return 0;
+		}
+		return r;
+	case SSH_MSG_USERAUTH_INFO_RESPONSE:
+		if (cn->authed || cn->auth == NULL)
+			return QSSH_ERR_UNEXPECTED_MESSAGE;
+		r = auth_server_handle_info_response(cn->auth, pl);
 		if (r == AUTH_SERVER_DONE)
 			return after_auth(cn);
 		if (r == QSSH_ERR_ACCESS) {
@@ -994,6 +1145,19 @@ enter_sandbox(const struct qsshd *d)
 	return privsep_seccomp_install();
 }
 
+static void
+conn_cleanup(struct conn *cn)
+{
+	size_t i;
+
+	for (i = 0; i < cn->num_pub; i++)
+		key_free(cn->pub[i]);
+	qssh_buf_free(cn->moduli);
+	qssh_buf_free(cn->banner);
+	free(cn->methods_text);
+	free(cn->methods_v);
+}
+
 void
 qsshd_control(struct qsshd *d, const struct qsshd_peer *peer,
     const struct servconf *cfg, int mon_fd)
@@ -1023,9 +1187,28 @@ qsshd_control(struct qsshd *d, const struct qsshd_peer *peer,
 	kc.ciphers = cfg->ciphers;
 	kc.macs = cfg->macs;
 	kc.compression = cfg->compression ? NULL : "none";
-	kc.host_keys = d->host_keys;
-	kc.num_host_keys = d->num_host_keys;
-	kc.moduli_path = cfg->moduli_file;
+	if ((r = drop_private_keys(&cn, d)) != 0) {
+		qlog_error("host keys: %s", qssh_strerror(r));
+		die(255);
+	}
+	kc.host_keys = cn.pub;
+	kc.num_host_keys = cn.num_pub;
+	kc.sign = kex_sign_cb;
+	kc.sign_ctx = &cn;
+	kc.moduli_path = servconf_str_set(cfg->moduli_file) ? cfg->moduli_file
+							    : KEX_MODULI_PATH;
+	read_moduli(&cn, kc.moduli_path);
+	if (servconf_str_set(cfg->banner) &&
+	    (cn.banner = read_file(cfg->banner, 64 * 1024)) == NULL)
+		qlog_error("Banner %s: cannot read it", cfg->banner);
+	if (cn.moduli != NULL) {
+		kc.moduli_text = (const char *)qssh_buf_ptr(cn.moduli);
+		kc.moduli_text_len = qssh_buf_len(cn.moduli);
+	} else {
+		/* Unreadable: an empty text selects the built-in groups. */
+		kc.moduli_text = "";
+		kc.moduli_text_len = 0;
+	}
 	if (servconf_str_set(cfg->version_addendum))
 		snprintf(ident, sizeof(ident), "%s %s", QSSHD_VERSION,
 		    cfg->version_addendum);
@@ -1064,5 +1247,6 @@ qsshd_control(struct qsshd *d, const struct qsshd_peer *peer,
 	tctl_free(cn.c);
 	kex_free(cn.kex);
 	tport_free(cn.t);
+	conn_cleanup(&cn);
 	die(r == 0 || r == QSSH_ERR_DISCONNECTED ? 0 : 255);
 }

@@ -26,6 +26,7 @@
 #include "common/err.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "control/auth_server.h"
 #include "control/authkeys.h"
 #include "control/key.h"
 #include "control/match.h"
@@ -45,6 +46,8 @@ struct msess {
 	int err_fd; /* read end of stderr, until handed over */
 	int exit_rd; /* read end of the exit pipe, until handed over */
 	int exit_wr; /* kept; the status is written when reaped */
+	bool logged_in; /* utmp/wtmp record to close */
+	char tty[64];
 };
 
 struct mctx {
@@ -209,12 +212,7 @@ mon_user_known(void *ctx, const struct monitor_pw *pw, bool valid)
 	struct servconf *eff = NULL;
 
 	c->valid = valid;
-	if (!valid) {
-		qlog_info("Invalid user %s from %s port %d", pw->name,
-		    c->peer->addr, c->peer->port);
-		c->allowed = false;
-		return false;
-	}
+	/* Match User applies to the name, whether it exists or not. */
 	memset(&ci, 0, sizeof(ci));
 	ci.user = pw->name;
 	ci.host = c->peer->addr;
@@ -224,6 +222,12 @@ mon_user_known(void *ctx, const struct monitor_pw *pw, bool valid)
 	if (servconf_apply_match(c->d->cfg, &ci, &eff) == 0) {
 		servconf_free(c->cfg);
 		c->cfg = eff;
+	}
+	if (!valid) {
+		qlog_info("Invalid user %s from %s port %d", pw->name,
+		    c->peer->addr, c->peer->port);
+		c->allowed = false;
+		return false;
 	}
 	/* Not running as root: only the invoking user can log in. */
 	if (!c->d->privileged && pw->uid != getuid()) {
@@ -279,6 +283,70 @@ mon_password(
 	    valid ? "" : "invalid user ", pw->name, c->peer->addr,
 	    c->peer->port);
 	return QSSH_ERR_ACCESS;
+}
+
+static int
+mon_kbdint(void *ctx, const struct monitor_pw *pw, bool valid,
+    struct monitor_kbdint *q)
+{
+	struct mctx *c = ctx;
+	bool ok_policy = valid && c->allowed &&
+	    c->cfg->kbd_interactive_authentication && c->cfg->use_pam;
+	int r;
+
+	if (!c->cfg->use_pam)
+		return QSSH_ERR_ACCESS;
+	if (root_refused(c, pw, true, false)) {
+		qlog_info("ROOT LOGIN REFUSED FROM %s port %d", c->peer->addr,
+		    c->peer->port);
+		ok_policy = false;
+	}
+	/* Invalid users get the same conversation, which fails. */
+	r = qsshd_pam_kbdint(
+	    &c->pam, c->cfg, pw->name, ok_policy, c->peer->addr, q);
+	if (r == 0 && ok_policy)
+		return 0;
+	qlog_info("Failed keyboard-interactive/pam for %s%s from %s port %d "
+		  "ssh2",
+	    valid ? "" : "invalid user ", pw->name, c->peer->addr,
+	    c->peer->port);
+	return QSSH_ERR_ACCESS;
+}
+
+static int
+mon_user_policy(void *ctx, struct monitor_auth_policy *out)
+{
+	struct mctx *c = ctx;
+	const struct servconf *cfg = c->cfg;
+	size_t i, len = 1;
+
+	out->pubkey = cfg->pubkey_authentication;
+	out->password = cfg->password_authentication;
+	out->kbdint = cfg->kbd_interactive_authentication && cfg->use_pam;
+	out->max_tries = (uint32_t)cfg->max_authtries;
+	for (i = 0; i < cfg->auth_methods.n; i++)
+		len += strlen(cfg->auth_methods.v[i]) + 1;
+	if ((out->auth_methods = calloc(1, len)) == NULL)
+		return QSSH_ERR_ALLOC;
+	for (i = 0; i < cfg->auth_methods.n; i++) {
+		if (i > 0)
+			strcat(out->auth_methods, " ");
+		strcat(out->auth_methods, cfg->auth_methods.v[i]);
+	}
+	if (servconf_algs_resolve(SERVCONF_ALG_SIG,
+		cfg->pubkey_accepted_algorithms, &out->pubkey_algs) != 0 &&
+	    (out->pubkey_algs = strdup("")) == NULL)
+		return QSSH_ERR_ALLOC;
+	return 0;
+}
+
+static bool
+mon_auth_complete(void *ctx, const char *done)
+{
+	struct mctx *c = ctx;
+
+	return auth_methods_complete(
+	    c->cfg->auth_methods.v, c->cfg->auth_methods.n, done);
 }
 
 /*
@@ -622,6 +690,8 @@ struct sess_spec {
 	const char *command; /* NULL: login shell */
 	const char *original; /* SSH_ORIGINAL_COMMAND or NULL */
 	const char *tty;
+	const char *lastlog_msg; /* "Last login: ..." or "" */
+	const char *chroot; /* checked ChrootDirectory or NULL */
 };
 
 static void
@@ -692,8 +762,14 @@ session_child(struct mctx *c, const struct sess_spec *sp)
 	build_env(c, sp, &e);
 	if (c->d->privileged) {
 		if (setgid(pw->gid) == -1 ||
-		    initgroups(pw->name, pw->gid) == -1 ||
-		    setuid(pw->uid) == -1) {
+		    initgroups(pw->name, pw->gid) == -1) {
+			fprintf(stderr, "setgid %u: %s\n", (unsigned)pw->gid,
+			    strerror(errno));
+			_exit(1);
+		}
+		if (sp->chroot != NULL && qsshd_chroot(sp->chroot) != 0)
+			_exit(1);
+		if (setuid(pw->uid) == -1) {
 			fprintf(stderr, "setuid %u: %s\n", (unsigned)pw->uid,
 			    strerror(errno));
 			_exit(1);
@@ -717,6 +793,20 @@ session_child(struct mctx *c, const struct sess_spec *sp)
 		    pw->home, strerror(errno));
 		(void)chdir("/");
 	}
+	/* A login shell on a pty: last login and motd, unless hushed. */
+	if (sp->command == NULL && sp->tty != NULL &&
+	    access(".hushlogin", F_OK) == -1) {
+		if (sp->lastlog_msg != NULL && sp->lastlog_msg[0] != '\0')
+			fputs(sp->lastlog_msg, stdout);
+		if (c->cfg->print_motd)
+			qsshd_print_motd();
+		fflush(stdout);
+	}
+	if (sp->ex->kind != MONITOR_EXEC_SUBSYSTEM)
+		qsshd_run_rc(shell,
+		    c->cfg->permit_user_rc &&
+			(c->key_entry == NULL ||
+			    c->key_entry->opts.permit_user_rc));
 	if (sp->command == NULL) {
 		snprintf(argv0, sizeof(argv0), "-%s", base);
 		argv[0] = argv0;
@@ -788,14 +878,14 @@ subsystem_command(const struct servconf *cfg, const char *name)
 }
 
 static int
-mon_session_exec(void *ctx, const struct monitor_pw *pw,
-    const struct monitor_exec *ex, int *fd, uint32_t *id)
+session_exec(struct mctx *c, const struct monitor_pw *pw,
+    const struct monitor_exec *ex, const char *chroot_dir, int *fd,
+    uint32_t *id)
 {
-	struct mctx *c = ctx;
 	struct msess *s;
 	struct sess_spec sp;
 	struct winsize ws;
-	char ttyname_buf[64];
+	char ttyname_buf[64], lastlog_msg[512];
 	const char *forced = NULL, *kind;
 	int sv[2] = { -1, -1 }, ep[2] = { -1, -1 }, xp[2] = { -1, -1 };
 	int master = -1, slave = -1;
@@ -808,6 +898,7 @@ mon_session_exec(void *ctx, const struct monitor_pw *pw,
 	memset(&sp, 0, sizeof(sp));
 	sp.pw = pw;
 	sp.ex = ex;
+	sp.chroot = chroot_dir;
 	if (servconf_str_set(c->cfg->force_command))
 		forced = c->cfg->force_command;
 	else if (c->key_entry != NULL &&
@@ -849,6 +940,12 @@ mon_session_exec(void *ctx, const struct monitor_pw *pw,
 			(void)fchown(slave, pw->uid, (gid_t)-1);
 		(void)fchmod(slave, 0620);
 		sp.tty = ttyname_buf;
+		lastlog_msg[0] = '\0';
+		if (sp.command == NULL && c->d->privileged &&
+		    c->cfg->print_lastlog)
+			qsshd_lastlog_message(
+			    pw->uid, lastlog_msg, sizeof(lastlog_msg));
+		sp.lastlog_msg = lastlog_msg;
 	} else if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) ==
 		-1 ||
 	    pipe2(ep, O_CLOEXEC) == -1) {
@@ -903,6 +1000,12 @@ mon_session_exec(void *ctx, const struct monitor_pw *pw,
 	s->err_fd = ep[0];
 	s->exit_rd = xp[0];
 	s->exit_wr = xp[1];
+	if (pty && c->d->privileged) {
+		qsshd_login_record(
+		    pw->name, pw->uid, pid, ttyname_buf, c->peer->addr);
+		s->logged_in = true;
+		snprintf(s->tty, sizeof(s->tty), "%s", ttyname_buf);
+	}
 	kind = ex->kind == MONITOR_EXEC_SHELL	 ? "shell"
 	    : ex->kind == MONITOR_EXEC_SUBSYSTEM ? "subsystem"
 						 : "command";
@@ -915,6 +1018,29 @@ mon_session_exec(void *ctx, const struct monitor_pw *pw,
 	*fd = pty ? master : sv[0];
 	*id = s->id;
 	return 0;
+}
+
+/* ChrootDirectory is checked (and logged) here, before the fork. */
+static int
+mon_session_exec(void *ctx, const struct monitor_pw *pw,
+    const struct monitor_exec *ex, int *fd, uint32_t *id)
+{
+	struct mctx *c = ctx;
+	char *dir = NULL;
+	int r;
+
+	*fd = -1;
+	if (c->d->privileged && servconf_str_set(c->cfg->chroot_directory)) {
+		if (servconf_expand_tokens(c->cfg->chroot_directory, pw->home,
+			pw->name, (unsigned)pw->uid, &dir) != 0 ||
+		    qsshd_chroot_check(dir) != 0) {
+			free(dir);
+			return QSSH_ERR_ACCESS;
+		}
+	}
+	r = session_exec(c, pw, ex, dir, fd, id);
+	free(dir);
+	return r;
 }
 
 static int
@@ -987,6 +1113,10 @@ reap(struct mctx *c)
 
 			if (!s->used || s->pid != pid)
 				continue;
+			if (s->logged_in) {
+				qsshd_login_logout(s->pid, s->tty);
+				s->logged_in = false;
+			}
 			qssh_put_u32be(b, (uint32_t)st);
 			if (s->exit_wr >= 0)
 				(void)!write(s->exit_wr, b, sizeof(b));
@@ -1004,6 +1134,7 @@ static const struct monitor_callbacks mon_cb = {
 	mon_key_allowed,
 	mon_session_start,
 	NULL,
+	mon_kbdint,
 };
 
 static const struct monitor_session_callbacks mon_scb = {
@@ -1011,6 +1142,8 @@ static const struct monitor_session_callbacks mon_scb = {
 	mon_session_exec,
 	mon_session_fd,
 	mon_session_signal,
+	mon_auth_complete,
+	mon_user_policy,
 };
 
 static void
@@ -1096,6 +1229,7 @@ qsshd_connection(struct qsshd *d, struct qsshd_peer *peer)
 	if (c.cfg->login_grace_time > 0)
 		deadline = qssh_monotime_ms() +
 		    (uint64_t)c.cfg->login_grace_time * 1000;
+	monitor_set_deadline(m, deadline);
 	for (;;) {
 		int timeout = -1;
 

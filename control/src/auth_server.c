@@ -27,12 +27,155 @@ struct auth_server {
 	char *user;
 	char *service;
 	char *pubkey_algs;
-	char methods[64];
+	char methods[96];
+	char done[128]; /* methods that succeeded, in order */
+	bool partial; /* the next FAILURE reports partial success */
+	bool kbd_active; /* an INFO_REQUEST is waiting for its answer */
+	uint32_t kbd_n;
 	const char *method_ok;
 	unsigned failures;
 	unsigned attempts;
 	char peer[160]; /* "A port P" */
 };
+
+/* ---- AuthenticationMethods ---- */
+
+/* p[0..len) names method (a ":submethod" suffix ignored). */
+static bool
+method_eq(const char *p, size_t len, const char *method, size_t mlen)
+{
+	const char *colon = memchr(p, ':', len);
+	size_t bl = colon != NULL ? (size_t)(colon - p) : len;
+
+	return bl == mlen && strncmp(p, method, bl) == 0;
+}
+
+/* done is a prefix of list; *rest: what of list follows it. */
+static bool
+list_prefix(const char *list, const char *done, const char **rest)
+{
+	const char *l = list, *d = done, *le, *de;
+	size_t ll, dl;
+
+	while (*d != '\0') {
+		if (*l == '\0')
+			return false;
+		le = strchr(l, ',');
+		de = strchr(d, ',');
+		ll = le != NULL ? (size_t)(le - l) : strlen(l);
+		dl = de != NULL ? (size_t)(de - d) : strlen(d);
+		if (!method_eq(l, ll, d, dl))
+			return false;
+		l += ll + (le != NULL ? 1 : 0);
+		d += dl + (de != NULL ? 1 : 0);
+	}
+	*rest = l;
+	return true;
+}
+
+static bool
+methods_unrestricted(char *const *lists, size_t n)
+{
+	size_t i;
+
+	if (lists == NULL || n == 0)
+		return true;
+	for (i = 0; i < n; i++) {
+		if (lists[i] != NULL && strcmp(lists[i], "any") == 0)
+			return true;
+	}
+	return false;
+}
+
+bool
+auth_methods_complete(char *const *lists, size_t num_lists, const char *done)
+{
+	const char *rest;
+	size_t i;
+
+	if (methods_unrestricted(lists, num_lists))
+		return true;
+	for (i = 0; i < num_lists; i++) {
+		if (lists[i] != NULL && list_prefix(lists[i], done, &rest) &&
+		    *rest == '\0')
+			return true;
+	}
+	return false;
+}
+
+void
+auth_methods_next(char *const *lists, size_t num_lists, const char *done,
+    char *out, size_t outlen)
+{
+	const char *rest;
+	size_t i, len, used = 0;
+	char name[64];
+
+	if (outlen == 0)
+		return;
+	out[0] = '\0';
+	for (i = 0; i < num_lists; i++) {
+		if (lists[i] == NULL || !list_prefix(lists[i], done, &rest) ||
+		    *rest == '\0')
+			continue;
+		len = strcspn(rest, ",:");
+		if (len >= sizeof(name))
+			continue;
+		memcpy(name, rest, len);
+		name[len] = '\0';
+		if (qssh_namelist_contains(out, name))
+			continue;
+		if (used + len + 2 > outlen)
+			break;
+		snprintf(out + used, outlen - used, "%s%s", used > 0 ? "," : "",
+		    name);
+		used = strlen(out);
+	}
+}
+
+static bool
+method_enabled(const struct auth_server *a, const char *m)
+{
+	if (strcmp(m, "publickey") == 0)
+		return a->cfg.pubkey;
+	if (strcmp(m, "password") == 0)
+		return a->cfg.password;
+	if (strcmp(m, "keyboard-interactive") == 0)
+		return a->cfg.kbdint && a->ops->kbdint != NULL;
+	return false;
+}
+
+/* The methods that can continue: enabled and allowed next. */
+static void
+update_methods(struct auth_server *a)
+{
+	static const char *const all[] = { "publickey", "password",
+		"keyboard-interactive" };
+	char next[128];
+	size_t i, used = 0;
+	bool restricted;
+
+	restricted =
+	    !methods_unrestricted(a->cfg.auth_methods, a->cfg.num_auth_methods);
+	if (restricted)
+		auth_methods_next(a->cfg.auth_methods, a->cfg.num_auth_methods,
+		    a->done, next, sizeof(next));
+	a->methods[0] = '\0';
+	for (i = 0; i < QSSH_ARRAY_LEN(all); i++) {
+		if (!method_enabled(a, all[i]) ||
+		    (restricted && !qssh_namelist_contains(next, all[i])))
+			continue;
+		snprintf(a->methods + used, sizeof(a->methods) - used, "%s%s",
+		    used > 0 ? "," : "", all[i]);
+		used = strlen(a->methods);
+	}
+}
+
+static bool
+method_allowed(const struct auth_server *a, const char *m)
+{
+	return qssh_namelist_contains(a->methods, m);
+}
 
 struct auth_server *
 auth_server_new(const struct auth_server_config *cfg,
@@ -57,11 +200,30 @@ auth_server_new(const struct auth_server_config *cfg,
 	a->cfg.addr = NULL;
 	snprintf(a->peer, sizeof(a->peer), "%s port %d",
 	    cfg->addr == NULL ? "UNKNOWN" : cfg->addr, cfg->port);
-	snprintf(a->methods, sizeof(a->methods), "%s%s%s",
-	    cfg->pubkey ? "publickey" : "",
-	    cfg->pubkey && cfg->password ? "," : "",
-	    cfg->password ? "password" : "");
+	update_methods(a);
 	return a;
+}
+
+int
+auth_server_update_config(
+    struct auth_server *a, const struct auth_server_config *cfg)
+{
+	char *algs = NULL;
+
+	if (cfg->pubkey_algs != NULL &&
+	    (algs = strdup(cfg->pubkey_algs)) == NULL)
+		return QSSH_ERR_ALLOC;
+	free(a->pubkey_algs);
+	a->pubkey_algs = algs;
+	a->cfg.pubkey = cfg->pubkey;
+	a->cfg.password = cfg->password;
+	a->cfg.kbdint = cfg->kbdint;
+	a->cfg.max_tries = cfg->max_tries == 0 ? AUTH_SERVER_MAX_TRIES_DEFAULT
+					       : cfg->max_tries;
+	a->cfg.auth_methods = cfg->auth_methods;
+	a->cfg.num_auth_methods = cfg->num_auth_methods;
+	update_methods(a);
+	return 0;
 }
 
 void
@@ -133,9 +295,10 @@ send_failure(struct auth_server *a)
 	if ((b = qssh_buf_new()) == NULL)
 		return QSSH_ERR_ALLOC;
 	if ((r = qssh_buf_put_cstring(b, a->methods)) == 0 &&
-	    (r = qssh_buf_put_bool(b, false)) == 0)
+	    (r = qssh_buf_put_bool(b, a->partial)) == 0)
 		r = a->ops->send(a->ctx, SSH_MSG_USERAUTH_FAILURE,
 		    qssh_buf_ptr(b), qssh_buf_len(b));
+	a->partial = false;
 	qssh_buf_free(b);
 	return r;
 }
@@ -162,15 +325,34 @@ failed(struct auth_server *a, bool count, uint64_t start_ns)
 	return send_failure(a);
 }
 
+/*
+ * method succeeded (logged as logname): done, or a partial success under
+ * AuthenticationMethods.
+ */
 static int
-succeeded(struct auth_server *a, const char *method, const char *detail)
+succeeded(struct auth_server *a, const char *method, const char *logname,
+    const char *detail)
 {
+	size_t len = strlen(a->done);
 	int r;
 
+	if (len + strlen(method) + 2 > sizeof(a->done))
+		return QSSH_ERR_ACCESS;
+	snprintf(a->done + len, sizeof(a->done) - len, "%s%s",
+	    len > 0 ? "," : "", method);
+	if (!auth_methods_complete(
+		a->cfg.auth_methods, a->cfg.num_auth_methods, a->done)) {
+		qlog_info("Partial %s for %s from %s ssh2%s%s", logname,
+		    a->user, a->peer, detail == NULL ? "" : ": ",
+		    detail == NULL ? "" : detail);
+		update_methods(a);
+		a->partial = true;
+		return send_failure(a);
+	}
 	a->method_ok = method;
 	/* From here on nothing is pre-authentication any more. */
 	qssh_log_set_suffix(NULL);
-	qlog_info("Accepted %s for %s from %s ssh2%s%s", method, a->user,
+	qlog_info("Accepted %s for %s from %s ssh2%s%s", logname, a->user,
 	    a->peer, detail == NULL ? "" : ": ", detail == NULL ? "" : detail);
 	if ((r = a->ops->send(a->ctx, SSH_MSG_USERAUTH_SUCCESS, NULL, 0)) != 0)
 		return r;
@@ -187,7 +369,8 @@ do_password(struct auth_server *a, struct qssh_view *v, uint64_t start_ns)
 	if ((r = qssh_view_get_bool(v, &change)) != 0 ||
 	    (r = qssh_view_get_cstring(v, &pw)) != 0)
 		goto out;
-	if (change || !a->cfg.password || a->ops->password == NULL) {
+	if (change || !method_allowed(a, "password") ||
+	    a->ops->password == NULL) {
 		/* Password change is not offered; extra fields ignored. */
 		r = failed(a, true, start_ns);
 		goto out;
@@ -199,7 +382,7 @@ do_password(struct auth_server *a, struct qssh_view *v, uint64_t start_ns)
 	if ((r = a->ops->password(a->ctx, pw, &ok)) != 0)
 		goto out;
 	if (ok)
-		r = succeeded(a, "password", NULL);
+		r = succeeded(a, "password", "password", NULL);
 	else
 		r = failed(a, true, start_ns);
 out:
@@ -294,7 +477,7 @@ do_pubkey(struct auth_server *a, const char *method, struct qssh_view *v,
 		r = QSSH_ERR_INVALID_FORMAT;
 		goto out;
 	}
-	if (!a->cfg.pubkey || a->ops->key_allowed == NULL) {
+	if (!method_allowed(a, "publickey") || a->ops->key_allowed == NULL) {
 		r = failed(a, true, start_ns);
 		goto out;
 	}
@@ -359,13 +542,137 @@ do_pubkey(struct auth_server *a, const char *method, struct qssh_view *v,
 		goto out;
 	}
 	snprintf(detail, dlen, "%s %s", key_type_short(k), fp);
-	r = succeeded(a, "publickey", detail);
+	r = succeeded(a, "publickey", "publickey", detail);
 out:
 	free(alg);
 	free(fp);
 	free(detail);
 	key_free(k);
 	qssh_buf_free(data);
+	return r;
+}
+
+/* ---- keyboard-interactive (RFC 4256) ---- */
+
+/* What the monitor said about a round: prompt, success or failure. */
+static int
+kbdint_result(struct auth_server *a, uint32_t status, struct qssh_buf *info,
+    uint64_t start_ns)
+{
+	struct qssh_view v, skip;
+	char after[200];
+	uint32_t n;
+	int r;
+
+	if (status == AUTH_KBDINT_SUCCESS)
+		return succeeded(a, "keyboard-interactive",
+		    "keyboard-interactive/pam", NULL);
+	if (status != AUTH_KBDINT_PROMPT)
+		return failed(a, true, start_ns);
+	v = qssh_buf_view(info);
+	if ((r = qssh_view_get_string(&v, &skip)) != 0 ||
+	    (r = qssh_view_get_string(&v, &skip)) != 0 ||
+	    (r = qssh_view_get_string(&v, &skip)) != 0 ||
+	    (r = qssh_view_get_u32(&v, &n)) != 0)
+		return r;
+	a->kbd_active = true;
+	a->kbd_n = n;
+	snprintf(after, sizeof(after), " from %s ssh2", a->peer);
+	log_user(a, QSSH_LOG_VERBOSE, AUTH_USER_PLAIN,
+	    "Postponed keyboard-interactive/pam for ", after);
+	return a->ops->send(a->ctx, SSH_MSG_USERAUTH_INFO_REQUEST,
+	    qssh_buf_ptr(info), qssh_buf_len(info));
+}
+
+static int
+do_kbdint(struct auth_server *a, struct qssh_view *v, uint64_t start_ns)
+{
+	struct qssh_view lang, submethods;
+	struct qssh_buf *info = NULL;
+	uint32_t status = AUTH_KBDINT_FAILURE;
+	int r;
+
+	if ((r = qssh_view_get_string(v, &lang)) != 0 ||
+	    (r = qssh_view_get_string(v, &submethods)) != 0)
+		return r;
+	if (v->len != 0)
+		return QSSH_ERR_INVALID_FORMAT;
+	if (!method_allowed(a, "keyboard-interactive"))
+		return failed(a, true, start_ns);
+	if ((info = qssh_buf_new()) == NULL)
+		return QSSH_ERR_ALLOC;
+	if ((r = a->ops->kbdint(a->ctx, true, false, 0, NULL, &status, info)) ==
+	    0)
+		r = kbdint_result(a, status, info, start_ns);
+	qssh_buf_free(info);
+	return r;
+}
+
+/* A new request abandons a pending round: end the conversation. */
+static int
+kbdint_abandon(struct auth_server *a)
+{
+	struct qssh_buf *info;
+	uint32_t status;
+	int r;
+
+	a->kbd_active = false;
+	if ((info = qssh_buf_new()) == NULL)
+		return QSSH_ERR_ALLOC;
+	r = a->ops->kbdint(a->ctx, false, true, 0, NULL, &status, info);
+	qssh_buf_free(info);
+	return r;
+}
+
+int
+auth_server_handle_info_response(
+    struct auth_server *a, struct qssh_view payload)
+{
+	struct qssh_view v = payload;
+	struct qssh_buf *info = NULL;
+	uint64_t start_ns = qssh_monotime_ns();
+	char **answers = NULL;
+	uint32_t n = 0, i, got = 0, status = AUTH_KBDINT_FAILURE;
+	int r;
+
+	if (a->method_ok != NULL || !a->kbd_active)
+		return QSSH_ERR_UNEXPECTED_MESSAGE;
+	a->kbd_active = false;
+	if ((r = qssh_view_get_u32(&v, &n)) != 0)
+		goto out;
+	if (n != a->kbd_n || n > 64) {
+		qlog_error("input_userauth_info_response: wrong number of "
+			   "replies");
+		r = QSSH_ERR_PROTOCOL;
+		goto out;
+	}
+	if ((answers = calloc(n + 1, sizeof(*answers))) == NULL) {
+		r = QSSH_ERR_ALLOC;
+		goto out;
+	}
+	for (got = 0; got < n; got++) {
+		if ((r = qssh_view_get_cstring(&v, &answers[got])) != 0)
+			goto out;
+	}
+	if (v.len != 0) {
+		r = QSSH_ERR_INVALID_FORMAT;
+		goto out;
+	}
+	if ((info = qssh_buf_new()) == NULL) {
+		r = QSSH_ERR_ALLOC;
+		goto out;
+	}
+	if ((r = a->ops->kbdint(
+		 a->ctx, false, false, n, answers, &status, info)) != 0)
+		goto out;
+	r = kbdint_result(a, status, info, start_ns);
+out:
+	if (answers != NULL) {
+		for (i = 0; i < got; i++)
+			qssh_wipe_free_str(answers[i]);
+		free(answers);
+	}
+	qssh_buf_free(info);
 	return r;
 }
 
@@ -404,6 +711,8 @@ auth_server_handle(struct auth_server *a, struct qssh_view payload)
 		r = QSSH_ERR_PROTOCOL;
 		goto out;
 	}
+	if (a->kbd_active && (r = kbdint_abandon(a)) != 0)
+		goto out;
 	a->attempts++;
 	qlog_debug("userauth-request for user %s service %s method %s", a->user,
 	    a->service, method);
@@ -418,6 +727,8 @@ auth_server_handle(struct auth_server *a, struct qssh_view payload)
 	else if (strcmp(method, "publickey") == 0 ||
 	    strcmp(method, AUTH_HOSTBOUND) == 0)
 		r = do_pubkey(a, method, &v, start_ns);
+	else if (strcmp(method, "keyboard-interactive") == 0)
+		r = do_kbdint(a, &v, start_ns);
 	else
 		r = failed(a, true, start_ns);
 out:

@@ -81,6 +81,10 @@ struct kex {
 	bool warn_weak_kex;
 	kex_random_fn random;
 	void *random_ctx;
+	kex_sign_fn sign;
+	void *sign_ctx;
+	const char *moduli_text;
+	size_t moduli_text_len;
 	char *peer_addr;
 	int peer_port;
 
@@ -262,6 +266,10 @@ kex_new(
 	kex->warn_weak_kex = cfg->warn_weak_kex;
 	kex->random = cfg->random;
 	kex->random_ctx = cfg->random_ctx;
+	kex->sign = cfg->sign;
+	kex->sign_ctx = cfg->sign_ctx;
+	kex->moduli_text = cfg->moduli_text;
+	kex->moduli_text_len = cfg->moduli_text_len;
 	spec[KEX_PROP_KEX] = cfg->kex_algs;
 	spec[KEX_PROP_HOSTKEY] = cfg->hostkey_algs;
 	spec[KEX_PROP_ENC_C2S] = spec[KEX_PROP_ENC_S2C] = cfg->ciphers;
@@ -538,6 +546,15 @@ log_dir(const struct kex *kex, int dir)
 
 static int send_method_start(struct kex *kex);
 
+/* Both lists start with the same entry. */
+static bool
+same_first_entry(const char *a, const char *b)
+{
+	size_t n = strcspn(a, ",");
+
+	return n > 0 && n == strcspn(b, ",") && strncmp(a, b, n) == 0;
+}
+
 static int
 kex_negotiated(struct kex *kex, const struct kex_proposal_set *mine,
     const struct kex_proposal_set *peer)
@@ -610,7 +627,18 @@ kex_negotiated(struct kex *kex, const struct kex_proposal_set *mine,
 			tport_set_strict_kex(kex->t, true);
 		}
 	}
-	kex->skip_next = kex->choice.peer_guess_wrong;
+	/*
+	 * RFC 4253 7: a guessed packet is right only when both sides prefer
+	 * the same kex and host key algorithms, even when the negotiation
+	 * ends on the peer's first choice anyway; the peer (OpenSSH, Dropbear)
+	 * then sends its packet again.
+	 */
+	kex->skip_next = kex->choice.peer_guess_wrong ||
+	    (peer->first_kex_follows &&
+		(!same_first_entry(
+		     peer->names[KEX_PROP_KEX], mine->names[KEX_PROP_KEX]) ||
+		    !same_first_entry(peer->names[KEX_PROP_HOSTKEY],
+			mine->names[KEX_PROP_HOSTKEY])));
 	kex->need = dh_need > kex->need ? dh_need : kex->need;
 	if (kex->role == KEX_ROLE_CLIENT)
 		return send_method_start(kex);
@@ -1209,7 +1237,12 @@ server_gex_request(struct kex *kex, struct qssh_view v)
 		n = KEX_DH_GEX_MAX;
 	if (max < min || n < min || max < n)
 		return QSSH_ERR_KEX_FAILED;
-	if ((r = kex_moduli_choose(kex->moduli_path, min, n, max, &grp)) != 0)
+	if (kex->moduli_text != NULL)
+		r = kex_moduli_choose_text(kex->moduli_text,
+		    kex->moduli_text_len, kex->moduli_path, min, n, max, &grp);
+	else
+		r = kex_moduli_choose(kex->moduli_path, min, n, max, &grp);
+	if (r != 0)
 		return r == QSSH_ERR_NO_MATCH ? QSSH_ERR_KEX_FAILED : r;
 	if ((r = kex_dh_new_group(grp.p, grp.p_len, grp.g, &kex->dh)) != 0)
 		goto out;
@@ -1228,6 +1261,100 @@ out:
 	qssh_buf_free(b);
 	kex_dh_group_cleanup(&grp);
 	return r;
+}
+
+static int
+host_key_sign(
+    struct kex *kex, const uint8_t *h, size_t h_len, struct qssh_buf *sig)
+{
+	if (kex->sign != NULL)
+		return kex->sign(kex->sign_ctx, kex->signer,
+		    kex->result.hostkey_alg, h, h_len, sig);
+	return key_sign(kex->signer, kex->result.hostkey_alg, h, h_len, sig);
+}
+
+/* Whether a group of size bits fits the request better than best. */
+static bool
+moduli_better_fit(unsigned bits, unsigned best, uint32_t want)
+{
+	if (best == 0)
+		return true;
+	if (bits >= want && best < want)
+		return true;
+	if (bits >= want && best >= want)
+		return bits < best;
+	if (bits < want && best < want)
+		return bits > best;
+	return false;
+}
+
+int
+kex_moduli_choose_text(const char *text, size_t text_len, const char *name,
+    uint32_t min, uint32_t want, uint32_t max, struct kex_dh_group *out)
+{
+	static const unsigned builtin[] = { 2048, 4096, 8192 };
+	struct kex_dh_group cur, best;
+	char line[8192];
+	size_t off = 0, ll, i;
+	uint32_t count = 0;
+	unsigned bb = 0;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	memset(&best, 0, sizeof(best));
+	if (min > want || want > max || text == NULL)
+		return QSSH_ERR_INVALID_ARGUMENT;
+	if (name == NULL)
+		name = KEX_MODULI_PATH;
+	while (off < text_len) {
+		const char *nl = memchr(text + off, '\n', text_len - off);
+
+		ll = nl == NULL ? text_len - off : (size_t)(nl - (text + off));
+		if (ll < sizeof(line)) {
+			memcpy(line, text + off, ll);
+			line[ll] = '\0';
+		} else
+			line[0] = '\0';
+		off += ll + (nl == NULL ? 0 : 1);
+		if (kex_moduli_parse_line(line, &cur) != 0)
+			continue;
+		if (cur.bits < min || cur.bits > max) {
+			kex_dh_group_cleanup(&cur);
+			continue;
+		}
+		if (cur.bits == best.bits) {
+			/* Reservoir sampling among equally good groups. */
+			count++;
+			if (qssh_random_uniform(count) == 0) {
+				kex_dh_group_cleanup(&best);
+				best = cur;
+			} else
+				kex_dh_group_cleanup(&cur);
+		} else if (moduli_better_fit(cur.bits, best.bits, want)) {
+			kex_dh_group_cleanup(&best);
+			best = cur;
+			count = 1;
+		} else
+			kex_dh_group_cleanup(&cur);
+	}
+	if (best.bits != 0) {
+		*out = best;
+		return 0;
+	}
+	qlog_info(
+	    "WARNING: no suitable primes in %s, using fixed modulus", name);
+	for (i = 0; i < QSSH_ARRAY_LEN(builtin); i++) {
+		if (builtin[i] >= min && builtin[i] <= max &&
+		    moduli_better_fit(builtin[i], bb, want))
+			bb = builtin[i];
+	}
+	if (bb == 0)
+		return QSSH_ERR_NO_MATCH;
+	if ((r = kex_dh_builtin_prime(bb, &out->p, &out->p_len)) != 0)
+		return r;
+	out->g = 2;
+	out->bits = bb;
+	return 0;
 }
 
 /* Server: the client's ephemeral value; reply and send NEWKEYS. */
@@ -1281,8 +1408,7 @@ server_init(struct kex *kex, struct qssh_view v, uint8_t reply_type)
 	if ((r = key_to_blob(kex->signer, blob)) != 0 ||
 	    (r = exchange_hash(kex, blob, h, &h_len)) != 0 ||
 	    (r = derive_keys(kex, h, h_len)) != 0 ||
-	    (r = key_sign(
-		 kex->signer, kex->result.hostkey_alg, h, h_len, sig)) != 0)
+	    (r = host_key_sign(kex, h, h_len, sig)) != 0)
 		goto out;
 	if ((r = qssh_buf_put_stringb(b, blob)) != 0 ||
 	    (r = qssh_buf_put_view(b, qssh_buf_view(kex->qs))) != 0 ||

@@ -4,6 +4,7 @@
  * and handlers.  The protocol is described in control/monitor.h.
  */
 #include <errno.h>
+#include <poll.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,15 @@ struct monitor {
 	struct key *allowed_key;
 	const struct monitor_session_callbacks *scb;
 	void *scb_ctx;
+	uint64_t deadline_ms;
+	char methods_done[128]; /* comma list of methods that succeeded */
+	bool in_kbdint;
+};
+
+struct monitor_kbdint {
+	struct monitor *m;
+	uint8_t pending; /* answer type of the request being served */
+	uint32_t rounds;
 };
 
 typedef int (*mon_handler_fn)(
@@ -253,6 +263,23 @@ out:
 }
 
 static int
+put_policy(struct qssh_buf *ans, const struct monitor_auth_policy *p)
+{
+	int r;
+
+	if ((r = qssh_buf_put_bool(ans, p->pubkey)) != 0 ||
+	    (r = qssh_buf_put_bool(ans, p->password)) != 0 ||
+	    (r = qssh_buf_put_bool(ans, p->kbdint)) != 0 ||
+	    (r = qssh_buf_put_u32(ans, p->max_tries)) != 0 ||
+	    (r = qssh_buf_put_cstring(
+		 ans, p->auth_methods == NULL ? "" : p->auth_methods)) != 0 ||
+	    (r = qssh_buf_put_cstring(
+		 ans, p->pubkey_algs == NULL ? "" : p->pubkey_algs)) != 0)
+		return r;
+	return 0;
+}
+
+static int
 mon_getpw(
     struct monitor *m, struct qssh_buf *req, struct qssh_buf *ans, int *ans_fd)
 {
@@ -286,6 +313,16 @@ mon_getpw(
 	if (m->scb != NULL && m->scb->user_known != NULL &&
 	    !m->scb->user_known(m->scb_ctx, m->pw, valid))
 		m->pw_valid = false;
+	if (m->scb != NULL && m->scb->user_policy != NULL) {
+		struct monitor_auth_policy p;
+
+		memset(&p, 0, sizeof(p));
+		if ((r = m->scb->user_policy(m->scb_ctx, &p)) == 0)
+			r = put_policy(ans, &p);
+		monitor_auth_policy_cleanup(&p);
+		if (r != 0)
+			goto out;
+	}
 	r = 0;
 out:
 	free(name);
@@ -305,9 +342,34 @@ need_user(const struct monitor *m, const char *what)
 	return 0;
 }
 
+/*
+ * A method succeeded: authenticated when the methods so far complete the
+ * authentication; otherwise (AuthenticationMethods) a partial success that
+ * needs a fresh key check for the next publickey step.
+ */
 static void
 auth_succeeded(struct monitor *m, const char *method)
 {
+	size_t len = strlen(m->methods_done);
+
+	if (len + strlen(method) + 2 > sizeof(m->methods_done)) {
+		qlog_error("monitor: too many authentication methods");
+		return;
+	}
+	snprintf(m->methods_done + len, sizeof(m->methods_done) - len, "%s%s",
+	    len > 0 ? "," : "", method);
+	free(m->allowed_blob);
+	m->allowed_blob = NULL;
+	m->allowed_blob_len = 0;
+	key_free(m->allowed_key);
+	m->allowed_key = NULL;
+	if (m->scb != NULL && m->scb->auth_complete != NULL &&
+	    !m->scb->auth_complete(m->scb_ctx, m->methods_done)) {
+		qlog_debug("monitor: %s authentication for %s: partial success "
+			   "(%s)",
+		    method, m->pw->name, m->methods_done);
+		return;
+	}
 	qlog_debug(
 	    "monitor: %s authentication for %s succeeded", method, m->pw->name);
 	m->state = MONITOR_STATE_AUTHENTICATED;
@@ -487,6 +549,235 @@ mon_key_verify(
 out:
 	free(algbuf);
 	return r;
+}
+
+/* ---- keyboard-interactive ---- */
+
+static int mon_kill(struct monitor *m, const char *what, int r);
+
+static int
+put_kbdint_answer(struct qssh_buf *ans, uint8_t type, uint32_t status,
+    const struct qssh_buf *info)
+{
+	int r;
+
+	if ((r = qssh_buf_put_u8(ans, type)) != 0 ||
+	    (r = qssh_buf_put_u32(ans, status)) != 0)
+		return r;
+	if (info != NULL && (r = qssh_buf_put_stringb(ans, info)) != 0)
+		return r;
+	return 0;
+}
+
+static bool
+kbdint_passthrough(uint8_t type)
+{
+	return type == MONITOR_REQ_SIGN || type == MONITOR_REQ_LOG ||
+	    type == MONITOR_REQ_LOG_USER;
+}
+
+/* Wait for the next request, up to the deadline. */
+static int
+kbdint_wait(struct monitor *m)
+{
+	struct pollfd pfd;
+	int timeout, n;
+
+	for (;;) {
+		timeout = -1;
+		if (m->deadline_ms != 0) {
+			uint64_t now = qssh_monotime_ms();
+
+			if (now >= m->deadline_ms)
+				return QSSH_ERR_TIMEOUT;
+			timeout = (int)(m->deadline_ms - now);
+		}
+		pfd.fd = m->fd;
+		pfd.events = POLLIN;
+		n = poll(&pfd, 1, timeout);
+		if (n > 0)
+			return 0;
+		if (n == -1 && errno != EINTR)
+			return QSSH_ERR_SYSTEM;
+	}
+}
+
+int
+monitor_kbdint_query(struct monitor_kbdint *q, const char *name,
+    const char *instruction, uint32_t n, const char *const *prompts,
+    const bool *echo, char ***answers)
+{
+	struct monitor *m = q->m;
+	struct qssh_buf *info = NULL, *msg = NULL, *ans = NULL;
+	char **v = NULL;
+	uint32_t i, got = 0;
+	uint8_t type;
+	bool cancel;
+	int r = QSSH_ERR_INTERNAL, afd = -1;
+
+	*answers = NULL;
+	if (m->fd < 0 || n > MONITOR_KBDINT_PROMPTS_MAX || q->rounds++ >= 64)
+		return QSSH_ERR_ACCESS;
+	if ((info = qssh_buf_new()) == NULL || (msg = qssh_buf_new()) == NULL ||
+	    (ans = qssh_buf_new()) == NULL ||
+	    (v = calloc(n + 1, sizeof(*v))) == NULL) {
+		r = QSSH_ERR_ALLOC;
+		goto out;
+	}
+	if ((r = qssh_buf_put_cstring(info, name == NULL ? "" : name)) != 0 ||
+	    (r = qssh_buf_put_cstring(
+		 info, instruction == NULL ? "" : instruction)) != 0 ||
+	    (r = qssh_buf_put_cstring(info, "")) != 0 ||
+	    (r = qssh_buf_put_u32(info, n)) != 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		if ((r = qssh_buf_put_cstring(info, prompts[i])) != 0 ||
+		    (r = qssh_buf_put_bool(info, echo[i])) != 0)
+			goto out;
+	}
+	if ((r = put_kbdint_answer(
+		 msg, q->pending, MONITOR_KBDINT_PROMPT, info)) != 0 ||
+	    (r = monitor_msg_send(
+		 m->fd, qssh_buf_ptr(msg), qssh_buf_len(msg), -1)) != 0)
+		goto out;
+	/* The child may log or sign (a rekey) before it answers. */
+	for (;;) {
+		qssh_buf_reset(msg);
+		if ((r = kbdint_wait(m)) != 0 ||
+		    (r = monitor_msg_recv(m->fd, msg, NULL)) != 0)
+			goto out;
+		if (qssh_buf_len(msg) == 0) {
+			r = QSSH_ERR_INVALID_FORMAT;
+			goto out;
+		}
+		type = qssh_buf_ptr(msg)[0];
+		if (type == MONITOR_REQ_KBDINT_RESPOND)
+			break;
+		if (!kbdint_passthrough(type)) {
+			qlog_error("monitor: request %u during a "
+				   "keyboard-interactive conversation",
+			    (unsigned)type);
+			r = QSSH_ERR_UNEXPECTED_MESSAGE;
+			goto out;
+		}
+		qssh_buf_reset(ans);
+		r = monitor_handle_msg(
+		    m, qssh_buf_ptr(msg), qssh_buf_len(msg), ans, &afd);
+		if (r != 0)
+			goto out;
+		if (qssh_buf_len(ans) != 0 &&
+		    (r = monitor_msg_send(m->fd, qssh_buf_ptr(ans),
+			 qssh_buf_len(ans), afd)) != 0)
+			goto out;
+		if (afd >= 0) {
+			close(afd);
+			afd = -1;
+		}
+	}
+	q->pending = MONITOR_ANS_KBDINT_RESPOND;
+	if ((r = qssh_buf_consume(msg, 1)) != 0 ||
+	    (r = qssh_buf_get_bool(msg, &cancel)) != 0 ||
+	    (r = qssh_buf_get_u32(msg, &got)) != 0)
+		goto out;
+	if (cancel) {
+		r = QSSH_ERR_ACCESS;
+		goto out;
+	}
+	if (got != n) {
+		r = QSSH_ERR_INVALID_FORMAT;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		size_t alen;
+
+		if ((r = qssh_buf_get_cstring(msg, &v[i], &alen)) != 0)
+			goto out;
+		if (alen > MONITOR_KBDINT_ANSWER_MAX) {
+			r = QSSH_ERR_INVALID_FORMAT;
+			goto out;
+		}
+	}
+	if ((r = req_end(msg)) != 0)
+		goto out;
+	*answers = v;
+	v = NULL;
+	r = 0;
+out:
+	/* A child that breaks the conversation loses the connection. */
+	if (r == QSSH_ERR_CONN_CLOSED && m->state != MONITOR_STATE_DEAD) {
+		qlog_debug("monitor: child closed the connection");
+		m->state = MONITOR_STATE_DEAD;
+		close(m->fd);
+		m->fd = -1;
+	} else if (r != 0 && r != QSSH_ERR_ACCESS && r != QSSH_ERR_TIMEOUT &&
+	    m->state != MONITOR_STATE_DEAD)
+		(void)mon_kill(m, "keyboard-interactive conversation", r);
+	if (afd >= 0)
+		close(afd);
+	monitor_kbdint_answers_free(v, n);
+	qssh_buf_free(info);
+	qssh_buf_free(msg); /* wipes the answers */
+	qssh_buf_free(ans);
+	return r;
+}
+
+void
+monitor_kbdint_answers_free(char **answers, uint32_t n)
+{
+	uint32_t i;
+
+	if (answers == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		qssh_wipe_free_str(answers[i]);
+	free(answers);
+}
+
+static int
+mon_kbdint_start(
+    struct monitor *m, struct qssh_buf *req, struct qssh_buf *ans, int *ans_fd)
+{
+	struct monitor_kbdint q;
+	bool ok = false;
+	int r, cr;
+
+	(void)ans_fd;
+	if ((r = need_user(m, "keyboard-interactive")) != 0 ||
+	    (r = req_end(req)) != 0)
+		return r;
+	if (m->in_kbdint)
+		return QSSH_ERR_ACCESS;
+	memset(&q, 0, sizeof(q));
+	q.m = m;
+	q.pending = MONITOR_ANS_KBDINT_START;
+	if (m->cb != NULL && m->cb->kbdint != NULL && m->fd >= 0) {
+		m->in_kbdint = true;
+		cr = m->cb->kbdint(m->cb_ctx, m->pw, m->pw_valid, &q);
+		m->in_kbdint = false;
+		/* The child went away or was killed: no answer. */
+		if (m->state == MONITOR_STATE_DEAD || m->fd < 0)
+			return 0;
+		ok = cr == 0 && m->pw_valid;
+	}
+	if ((r = put_kbdint_answer(ans, q.pending,
+		 ok ? MONITOR_KBDINT_SUCCESS : MONITOR_KBDINT_FAILURE, NULL)) !=
+	    0)
+		return r;
+	if (ok)
+		auth_succeeded(m, "keyboard-interactive");
+	return 0;
+}
+
+static int
+mon_kbdint_respond(
+    struct monitor *m, struct qssh_buf *req, struct qssh_buf *ans, int *ans_fd)
+{
+	(void)m;
+	(void)req;
+	(void)ans;
+	(void)ans_fd;
+	/* Only valid inside a conversation, where it is read directly. */
+	return QSSH_ERR_ACCESS;
 }
 
 /* ---- LOG ---- */
@@ -814,6 +1105,10 @@ static const struct mon_req mon_reqs[] = {
 	    mon_session_fd },
 	{ MONITOR_REQ_SESSION_SIGNAL, "session-signal", MON_ST_SESS, 0,
 	    mon_session_signal },
+	{ MONITOR_REQ_KBDINT_START, "kbdint-start", MON_ST_PRE, 0,
+	    mon_kbdint_start },
+	{ MONITOR_REQ_KBDINT_RESPOND, "kbdint-respond", MON_ST_PRE, 0,
+	    mon_kbdint_respond },
 };
 
 /* ---- the monitor object ---- */
@@ -869,6 +1164,12 @@ monitor_set_session_callbacks(
 {
 	m->scb = cb;
 	m->scb_ctx = ctx;
+}
+
+void
+monitor_set_deadline(struct monitor *m, uint64_t deadline_ms)
+{
+	m->deadline_ms = deadline_ms;
 }
 
 int

@@ -282,8 +282,47 @@ monitor_pw_free(struct monitor_pw *pw)
 	free(pw);
 }
 
+void
+monitor_auth_policy_cleanup(struct monitor_auth_policy *p)
+{
+	if (p == NULL)
+		return;
+	free(p->auth_methods);
+	free(p->pubkey_algs);
+	memset(p, 0, sizeof(*p));
+}
+
 int
 monitor_req_getpw(int fd, const char *user, struct monitor_pw **out)
+{
+	struct monitor_auth_policy p;
+	int r;
+
+	memset(&p, 0, sizeof(p));
+	r = monitor_req_getpw_policy(fd, user, out, &p);
+	monitor_auth_policy_cleanup(&p);
+	return r;
+}
+
+static int
+get_policy(struct qssh_buf *ans, struct monitor_auth_policy *p)
+{
+	int r;
+
+	if ((r = qssh_buf_get_bool(ans, &p->pubkey)) != 0 ||
+	    (r = qssh_buf_get_bool(ans, &p->password)) != 0 ||
+	    (r = qssh_buf_get_bool(ans, &p->kbdint)) != 0 ||
+	    (r = qssh_buf_get_u32(ans, &p->max_tries)) != 0 ||
+	    (r = qssh_buf_get_cstring(ans, &p->auth_methods, NULL)) != 0 ||
+	    (r = qssh_buf_get_cstring(ans, &p->pubkey_algs, NULL)) != 0)
+		return r;
+	p->present = true;
+	return 0;
+}
+
+int
+monitor_req_getpw_policy(int fd, const char *user, struct monitor_pw **out,
+    struct monitor_auth_policy *policy)
 {
 	struct qssh_buf *req = NULL, *ans = NULL;
 	struct monitor_pw *pw = NULL;
@@ -291,6 +330,7 @@ monitor_req_getpw(int fd, const char *user, struct monitor_pw **out)
 	int r = QSSH_ERR_INTERNAL;
 
 	*out = NULL;
+	memset(policy, 0, sizeof(*policy));
 	if ((req = req_new(MONITOR_REQ_GETPW)) == NULL ||
 	    (ans = qssh_buf_new()) == NULL ||
 	    (pw = calloc(1, sizeof(*pw))) == NULL) {
@@ -307,6 +347,8 @@ monitor_req_getpw(int fd, const char *user, struct monitor_pw **out)
 	    (r = qssh_buf_get_cstring(ans, &pw->home, NULL)) != 0 ||
 	    (r = qssh_buf_get_cstring(ans, &pw->shell, NULL)) != 0)
 		goto out;
+	if (qssh_buf_len(ans) != 0 && (r = get_policy(ans, policy)) != 0)
+		goto out;
 	if (qssh_buf_len(ans) != 0) {
 		r = QSSH_ERR_INVALID_FORMAT;
 		goto out;
@@ -317,6 +359,8 @@ monitor_req_getpw(int fd, const char *user, struct monitor_pw **out)
 	pw = NULL;
 	r = 0;
 out:
+	if (r != 0)
+		monitor_auth_policy_cleanup(policy);
 	monitor_pw_free(pw);
 	qssh_buf_free(req);
 	qssh_buf_free(ans);
@@ -638,6 +682,52 @@ monitor_req_session_signal(int fd, uint32_t id, const char *sig)
 	r = status == 0 ? 0 : QSSH_ERR_ACCESS;
 out:
 	qssh_buf_free(req);
+	qssh_buf_free(ans);
+	return r;
+}
+
+int
+monitor_req_kbdint(int fd, bool start, bool cancel, uint32_t n,
+    char *const *answers, uint32_t *status, struct qssh_buf *info)
+{
+	struct qssh_buf *req = NULL, *ans = NULL;
+	struct qssh_view v;
+	uint32_t i;
+	int r = QSSH_ERR_INTERNAL;
+
+	*status = MONITOR_KBDINT_FAILURE;
+	if ((req = req_new(start ? MONITOR_REQ_KBDINT_START
+				 : MONITOR_REQ_KBDINT_RESPOND)) == NULL ||
+	    (ans = qssh_buf_new()) == NULL) {
+		r = QSSH_ERR_ALLOC;
+		goto out;
+	}
+	if (!start) {
+		if ((r = qssh_buf_put_bool(req, cancel)) != 0 ||
+		    (r = qssh_buf_put_u32(req, cancel ? 0 : n)) != 0)
+			goto out;
+		for (i = 0; !cancel && i < n; i++) {
+			if ((r = qssh_buf_put_cstring(req, answers[i])) != 0)
+				goto out;
+		}
+	}
+	if ((r = mon_call(fd, req,
+		 start ? MONITOR_ANS_KBDINT_START : MONITOR_ANS_KBDINT_RESPOND,
+		 ans, NULL)) != 0 ||
+	    (r = qssh_buf_get_u32(ans, status)) != 0)
+		goto out;
+	if (*status == MONITOR_KBDINT_PROMPT) {
+		if ((r = qssh_buf_get_string_view(ans, &v)) != 0 ||
+		    (r = qssh_buf_put(info, v.p, v.len)) != 0)
+			goto out;
+	} else if (*status != MONITOR_KBDINT_SUCCESS &&
+	    *status != MONITOR_KBDINT_FAILURE) {
+		r = QSSH_ERR_INVALID_FORMAT;
+		goto out;
+	}
+	r = qssh_buf_len(ans) == 0 ? 0 : QSSH_ERR_INVALID_FORMAT;
+out:
+	qssh_buf_free(req); /* wipes the answers */
 	qssh_buf_free(ans);
 	return r;
 }

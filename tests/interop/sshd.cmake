@@ -3,10 +3,20 @@
 # with 77 otherwise).
 find_program(QSSH_OPENSSH_SSH_CLIENT ssh)
 if(QSSH_OPENSSH_SSH_CLIENT AND TARGET qsshd)
-  foreach(_t sshd_auth sshd_session sshd_sandbox sshd_config)
+  foreach(_t sshd_auth sshd_session sshd_sandbox sshd_config sshd_kex sshd_kbdint sshd_clients sshd_tty sshd_abuse sshd_sameconfig sshd_keyopts sshd_login)
     add_test(NAME interop_${_t}
       COMMAND ${CMAKE_CURRENT_LIST_DIR}/${_t}.sh $<TARGET_FILE:qsshd>)
     set_tests_properties(interop_${_t} PROPERTIES LABELS "interop;slow"
       TIMEOUT 120 SKIP_RETURN_CODE 77)
   endforeach()
+endif()
+if(TEST interop_sshd_login)
+  # It installs /etc/ssh/sshrc for a moment, which every sshd on the machine
+  # would run: nothing else may run meanwhile.
+  set_tests_properties(interop_sshd_login PROPERTIES RUN_SERIAL TRUE)
+endif()
+if(TEST interop_sshd_abuse)
+  # 2000 failing logins from parallel clients: alone, with more time.
+  set_tests_properties(interop_sshd_abuse PROPERTIES RUN_SERIAL TRUE
+    TIMEOUT 300)
 endif()

@@ -23,6 +23,7 @@ cleanup() {
 		kill "$QPID" 2>/dev/null
 		wait "$QPID" 2>/dev/null
 	fi
+	[ -n "$TMUX_SOCK" ] && tmux -L "$TMUX_SOCK" kill-server 2>/dev/null
 	pkill -u "$TUSER" 2>/dev/null
 	userdel -r "$TUSER" >/dev/null 2>&1
 	rm -rf "$T"
@@ -64,7 +65,7 @@ write_config() {
 		echo "HostKey $T/hk_rsa"
 		echo "PidFile none"
 		echo "LogLevel ${LOGLEVEL:-VERBOSE}"
-		echo "UsePAM yes"
+		echo "UsePAM ${USEPAM:-yes}"
 		echo "PasswordAuthentication yes"
 		echo "AuthorizedKeysFile .ssh/authorized_keys"
 		echo "AcceptEnv LANG LC_*"
@@ -114,7 +115,49 @@ wait_log() {
 	return 1
 }
 
+# ---- interactive clients in tmux (a real pty) ----
+TMUX_SOCK=
+
+# tmux_start NAME COMMAND: run COMMAND in a detached 200x50 window; the
+# window stays after the command ends, showing "EXIT=status".
+tmux_start() {
+	command -v tmux >/dev/null 2>&1 || { echo "skip: tmux missing"; exit 77; }
+	[ -n "$TMUX_SOCK" ] || TMUX_SOCK=qsshd_test_$$_$RANDOM
+	tmux -L "$TMUX_SOCK" -f /dev/null new-session -d -s "$1" -x 200 -y 50 \
+		"$2; echo EXIT=\$?; sleep 60"
+}
+
+# tmux_screen NAME: the visible screen
+tmux_screen() {
+	tmux -L "$TMUX_SOCK" capture-pane -p -t "$1" 2>/dev/null
+}
+
+# tmux_wait NAME REGEX [TENTHS]: the screen matches (default 20 s)
+tmux_wait() {
+	local n=${3:-200}
+	for _ in $(seq 1 "$n"); do
+		tmux_screen "$1" | grep -Eq -- "$2" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# tmux_keys NAME KEYS...: type into the window (tmux send-keys syntax)
+tmux_keys() {
+	local s=$1
+	shift
+	tmux -L "$TMUX_SOCK" send-keys -t "$s" "$@"
+}
+
+tmux_kill() {
+	tmux -L "$TMUX_SOCK" kill-session -t "$1" 2>/dev/null
+}
+
 finish() {
+	# A sanitizer build reports into the daemon's log.
+	if grep -Eq "ERROR: (Address|Leak)Sanitizer|runtime error:" "$T/log" 2>/dev/null; then
+		fail "sanitizer report in the qsshd log"
+	fi
 	if [ "$FAILS" -ne 0 ]; then
 		echo "---- qsshd log ----"
 		cat "$T/log"

@@ -86,6 +86,15 @@ typedef int (*kex_verify_host_key_fn)(
  */
 typedef int (*kex_random_fn)(void *ctx, uint8_t *out, size_t len);
 
+/*
+ * Server: sign the exchange hash data[0..len) with the private half of the
+ * host key pub for algorithm alg, appending the SSH signature blob (string
+ * alg, string signature) to sig.  0 or a negative QSSH_ERR_*.  Lets the
+ * host keys live in another process (the privilege separation monitor).
+ */
+typedef int (*kex_sign_fn)(void *ctx, const struct key *pub, const char *alg,
+    const uint8_t *data, size_t len, struct qssh_buf *sig);
+
 struct kex_config {
 	/*
 	 * Algorithm lists in OpenSSH syntax: NULL or "" = default, a plain
@@ -122,6 +131,18 @@ struct kex_config {
 	 */
 	kex_random_fn random;
 	void *random_ctx;
+	/*
+	 * Server: when set, host key signatures are made through sign and
+	 * host_keys may hold public keys only.
+	 */
+	kex_sign_fn sign;
+	void *sign_ctx;
+	/*
+	 * Server: moduli(5) text already read (for a process that cannot
+	 * open files); when not NULL it replaces moduli_path.  Borrowed.
+	 */
+	const char *moduli_text;
+	size_t moduli_text_len;
 };
 
 /* What the last kex agreed on.  Strings are owned by the kex. */
@@ -305,6 +326,12 @@ struct kex_dh_group {
  */
 int kex_moduli_choose(const char *path, uint32_t min, uint32_t want,
     uint32_t max, struct kex_dh_group *out);
+/*
+ * The same choice from moduli(5) text in memory; name is used in log lines
+ * only.
+ */
+int kex_moduli_choose_text(const char *text, size_t text_len, const char *name,
+    uint32_t min, uint32_t want, uint32_t max, struct kex_dh_group *out);
 /* Parse one moduli line; QSSH_ERR_INVALID_FORMAT if it's not a usable group,
  * QSSH_ERR_NOT_FOUND for comments and blank lines. */
 int kex_moduli_parse_line(const char *line, struct kex_dh_group *out);

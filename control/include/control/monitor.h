@@ -18,6 +18,13 @@
  *                                      hash) -> string signature blob
  *   GETPW (once)       PREAUTH         string user -> string name, u32 uid,
  *                                      u32 gid, string home, string shell
+ *                                      [, the user's authentication policy
+ *                                      after Match: bool pubkey, bool
+ *                                      password, bool kbdint, u32
+ *                                      MaxAuthTries, string
+ *                                      AuthenticationMethods lists (space
+ *                                      separated), string accepted public
+ *                                      key algorithms ("": default)]
  *   AUTH_PASSWORD      PREAUTH         string password -> bool ok
  *   KEY_ALLOWED        PREAUTH         string key blob -> bool ok
  *   KEY_VERIFY         PREAUTH         string key blob, string signature,
@@ -40,6 +47,21 @@
  *                                      the exit notification pipe)
  *   SESSION_SIGNAL     SESSION         u32 session id, string signal name
  *                                      -> u32 status
+ *   KBDINT_START       PREAUTH         (empty) -> u32 kbdint status, and
+ *                                      for MONITOR_KBDINT_PROMPT string
+ *                                      info (an RFC 4256 INFO_REQUEST
+ *                                      payload: name, instruction, lang,
+ *                                      u32 n, n x (string prompt, bool
+ *                                      echo))
+ *   KBDINT_RESPOND     (in a KBDINT    bool cancel, u32 n, n x string
+ *                      conversation)   answer -> as KBDINT_START
+ *
+ * A keyboard-interactive conversation (PAM) runs inside the monitor's
+ * handling of KBDINT_START: each round of prompts is the answer to the
+ * pending request, and the child's next request must be KBDINT_RESPOND
+ * with as many answers as prompts (or cancel); SIGN, LOG and LOG_USER are
+ * still served in between.  The last answer has the status SUCCESS or
+ * FAILURE.  KBDINT_RESPOND outside a conversation kills the connection.
  *
  * LOG_USER lets the child log lines about the user without learning whether
  * the user exists: the monitor inserts "authenticating user NAME" or
@@ -50,8 +72,12 @@
  * The exit notification pipe of a session carries the session process's
  * wait(2) status as a u32 once the monitor reaped it, then end of file.
  *
- * PREAUTH -> AUTHENTICATED happens only inside the monitor, when a password
- * or a public key signature it checked itself succeeds for a valid user;
+ * PREAUTH -> AUTHENTICATED happens only inside the monitor, when a password,
+ * a keyboard-interactive conversation or a public key signature it checked
+ * itself succeeds for a valid user and, with AuthenticationMethods, the
+ * methods that succeeded so far complete one of the lists (the
+ * auth_complete session callback; otherwise the success is partial and the
+ * connection stays in PREAUTH);
  * AUTHENTICATED -> SESSION on SESSION_START.  SIGN stays allowed after
  * authentication because every rekey of the connection needs a host key
  * signature.  The first signed exchange hash is the session identifier that
@@ -99,6 +125,8 @@ enum monitor_msg_type {
 	MONITOR_REQ_SESSION_EXEC = 10,
 	MONITOR_REQ_SESSION_FD = 11,
 	MONITOR_REQ_SESSION_SIGNAL = 12,
+	MONITOR_REQ_KBDINT_START = 13,
+	MONITOR_REQ_KBDINT_RESPOND = 14,
 	/* answers: request type | MONITOR_ANS_FLAG */
 	MONITOR_ANS_FLAG = 0x80,
 	MONITOR_ANS_SIGN = MONITOR_ANS_FLAG | MONITOR_REQ_SIGN,
@@ -114,7 +142,24 @@ enum monitor_msg_type {
 	MONITOR_ANS_SESSION_FD = MONITOR_ANS_FLAG | MONITOR_REQ_SESSION_FD,
 	MONITOR_ANS_SESSION_SIGNAL =
 	    MONITOR_ANS_FLAG | MONITOR_REQ_SESSION_SIGNAL,
+	MONITOR_ANS_KBDINT_START = MONITOR_ANS_FLAG | MONITOR_REQ_KBDINT_START,
+	MONITOR_ANS_KBDINT_RESPOND =
+	    MONITOR_ANS_FLAG | MONITOR_REQ_KBDINT_RESPOND,
 };
+
+/* Status of a KBDINT answer. */
+enum monitor_kbdint_status {
+	MONITOR_KBDINT_PROMPT = 0,
+	MONITOR_KBDINT_SUCCESS = 1,
+	MONITOR_KBDINT_FAILURE = 2,
+};
+
+/* Bounds of a keyboard-interactive round. */
+#define MONITOR_KBDINT_PROMPTS_MAX 32
+#define MONITOR_KBDINT_ANSWER_MAX 1024
+
+/* A keyboard-interactive conversation in progress (see kbdint). */
+struct monitor_kbdint;
 
 enum monitor_log_user_style {
 	MONITOR_LOG_USER_AUTHENTICATING = 0,
@@ -158,6 +203,18 @@ enum monitor_state {
 	MONITOR_STATE_DEAD,
 };
 
+/*
+ * The authentication settings that apply to the user (the configuration
+ * after Match User/Group), as GETPW may carry them.
+ */
+struct monitor_auth_policy {
+	bool present; /* the answer carried a policy */
+	bool pubkey, password, kbdint;
+	uint32_t max_tries;
+	char *auth_methods; /* lists separated by spaces; "" none */
+	char *pubkey_algs; /* "" for the default */
+};
+
 /* A user as the monitor answers GETPW. */
 struct monitor_pw {
 	char *name;
@@ -187,6 +244,13 @@ struct monitor_callbacks {
 	/* Open a pty: *master_fd (given away) and the tty name. */
 	int (*pty_open)(void *ctx, const struct monitor_pw *pw, int *master_fd,
 	    char *tty, size_t ttylen);
+	/*
+	 * keyboard-interactive: run the conversation, asking the client
+	 * through monitor_kbdint_query(); 0 when the user passed.  valid as
+	 * for auth_password.
+	 */
+	int (*kbdint)(void *ctx, const struct monitor_pw *pw, bool valid,
+	    struct monitor_kbdint *q);
 };
 
 /*
@@ -210,6 +274,18 @@ struct monitor_session_callbacks {
 	    const struct monitor_exec *ex, int *fd, uint32_t *id);
 	int (*session_fd)(void *ctx, uint32_t id, uint32_t which, int *fd);
 	int (*session_signal)(void *ctx, uint32_t id, const char *sig);
+	/*
+	 * Whether the methods that succeeded so far (comma list in order,
+	 * "publickey", "password", "keyboard-interactive") complete the
+	 * authentication (AuthenticationMethods).  NULL: every success does.
+	 */
+	bool (*auth_complete)(void *ctx, const char *done);
+	/*
+	 * The user's authentication policy for the GETPW answer (after
+	 * user_known); fill the fields with heap strings, present is set by
+	 * the monitor.  NULL: GETPW answers without a policy.
+	 */
+	int (*user_policy)(void *ctx, struct monitor_auth_policy *out);
 };
 
 struct monitor_config {
@@ -242,6 +318,23 @@ void monitor_free(struct monitor *m); /* closes fd; NULL is a no-op */
 /* Optional post-authentication operations (borrowed). */
 void monitor_set_session_callbacks(
     struct monitor *m, const struct monitor_session_callbacks *cb, void *ctx);
+/*
+ * Monotonic time (qssh_monotime_ms()) after which a keyboard-interactive
+ * conversation stops waiting for answers (LoginGraceTime); 0: none.
+ */
+void monitor_set_deadline(struct monitor *m, uint64_t deadline_ms);
+/*
+ * Inside the kbdint callback: send a round of n prompts (n may be 0 for
+ * information only) and wait for the answers.  *answers gets n heap strings
+ * (free with monitor_kbdint_answers_free()).  QSSH_ERR_ACCESS when the
+ * client gave up, QSSH_ERR_TIMEOUT at the deadline, other errors when the
+ * child misbehaved (the connection is then killed).
+ */
+int monitor_kbdint_query(struct monitor_kbdint *q, const char *name,
+    const char *instruction, uint32_t n, const char *const *prompts,
+    const bool *echo, char ***answers);
+/* Wipes and frees n answers; NULL is a no-op. */
+void monitor_kbdint_answers_free(char **answers, uint32_t n);
 /* The monitor's descriptor (for poll), -1 once closed. */
 int monitor_get_fd(const struct monitor *m);
 enum monitor_state monitor_get_state(const struct monitor *m);
@@ -287,6 +380,10 @@ int monitor_msg_recv(int fd, struct qssh_buf *msg, int *recv_fd);
 int monitor_req_sign(int fd, uint32_t key_index, const char *alg,
     const uint8_t *data, size_t len, struct qssh_buf *sig);
 int monitor_req_getpw(int fd, const char *user, struct monitor_pw **out);
+/* The same, with the policy if the answer carries one (else !present). */
+int monitor_req_getpw_policy(int fd, const char *user, struct monitor_pw **out,
+    struct monitor_auth_policy *policy);
+void monitor_auth_policy_cleanup(struct monitor_auth_policy *p);
 int monitor_req_auth_password(int fd, const char *password, bool *ok);
 int
 monitor_req_key_allowed(int fd, const uint8_t *blob, size_t bloblen, bool *ok);
@@ -304,6 +401,13 @@ int monitor_req_session_exec(
     int fd, const struct monitor_exec *ex, int *session_fd, uint32_t *id);
 int monitor_req_session_fd(int fd, uint32_t id, uint32_t which, int *out_fd);
 int monitor_req_session_signal(int fd, uint32_t id, const char *sig);
+/*
+ * keyboard-interactive: start (start true) or answer a round (n answers,
+ * or cancel).  *status is a MONITOR_KBDINT_* value; for PROMPT, info gets
+ * the INFO_REQUEST payload.
+ */
+int monitor_req_kbdint(int fd, bool start, bool cancel, uint32_t n,
+    char *const *answers, uint32_t *status, struct qssh_buf *info);
 void monitor_exec_cleanup(struct monitor_exec *ex);
 /* A qssh_log hook forwarding lines; ctx is the fd cast with (intptr_t). */
 void monitor_log_hook(enum qssh_log_level level, const char *line, void *ctx);

@@ -28,6 +28,8 @@ struct fake {
 	struct key *allowed;
 	int verify_calls;
 	int log_lines;
+	int kbd_calls;
+	int kbd_cancels;
 };
 
 static int
@@ -99,8 +101,37 @@ f_log_user(void *ctx, enum qssh_log_level level,
 	f->log_lines++;
 }
 
+/* One round: "Password:"; "secret" passes. */
+static int
+f_kbdint(void *ctx, bool start, bool cancel, uint32_t n, char *const *answers,
+    uint32_t *status, struct qssh_buf *info)
+{
+	struct fake *f = ctx;
+
+	f->kbd_calls++;
+	if (cancel) {
+		f->kbd_cancels++;
+		*status = AUTH_KBDINT_FAILURE;
+		return 0;
+	}
+	if (start) {
+		*status = AUTH_KBDINT_PROMPT;
+		assert_int_equal(qssh_buf_put_cstring(info, ""), 0);
+		assert_int_equal(qssh_buf_put_cstring(info, "instr"), 0);
+		assert_int_equal(qssh_buf_put_cstring(info, ""), 0);
+		assert_int_equal(qssh_buf_put_u32(info, 1), 0);
+		assert_int_equal(qssh_buf_put_cstring(info, "Password: "), 0);
+		assert_int_equal(qssh_buf_put_bool(info, false), 0);
+		return 0;
+	}
+	assert_int_equal(n, 1);
+	*status = strcmp(answers[0], "secret") == 0 ? AUTH_KBDINT_SUCCESS
+						    : AUTH_KBDINT_FAILURE;
+	return 0;
+}
+
 static const struct auth_server_ops ops = { f_send, f_set_user, f_password,
-	f_key_allowed, f_key_verify, f_log_user };
+	f_key_allowed, f_key_verify, f_log_user, f_kbdint };
 
 static struct auth_server *
 mk(struct fake *f, unsigned max_tries, const char *algs)
@@ -159,6 +190,20 @@ password(struct auth_server *a, const char *user, const char *pw)
 	assert_int_equal(qssh_buf_put_bool(b, false), 0);
 	assert_int_equal(qssh_buf_put_cstring(b, pw), 0);
 	return handle(a, b);
+}
+
+static void
+assert_failure_partial(struct fake *f, const char *methods, bool want)
+{
+	char *m = NULL;
+	bool partial = !want;
+
+	assert_int_equal(f->last_type, SSH_MSG_USERAUTH_FAILURE);
+	assert_int_equal(qssh_buf_get_cstring(f->last, &m, NULL), 0);
+	assert_string_equal(m, methods);
+	assert_int_equal(qssh_buf_get_bool(f->last, &partial), 0);
+	assert_int_equal(partial, want);
+	free(m);
 }
 
 static void
@@ -345,6 +390,164 @@ test_pubkey_alg_not_accepted(void **state)
 	done(&f, a);
 }
 
+static struct auth_server *
+mk_full(struct fake *f, char *const *lists, size_t nlists)
+{
+	struct auth_server_config cfg;
+
+	memset(f, 0, sizeof(*f));
+	f->last = qssh_buf_new();
+	assert_non_null(f->last);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.pubkey = true;
+	cfg.password = true;
+	cfg.kbdint = true;
+	cfg.addr = "192.0.2.1";
+	cfg.port = 4242;
+	cfg.session_id = sid;
+	cfg.session_id_len = sizeof(sid);
+	cfg.auth_methods = lists;
+	cfg.num_auth_methods = nlists;
+	return auth_server_new(&cfg, &ops, f);
+}
+
+static struct qssh_buf *
+kbd_req(const char *user)
+{
+	struct qssh_buf *b = req_head(user, "keyboard-interactive");
+
+	assert_int_equal(qssh_buf_put_cstring(b, ""), 0);
+	assert_int_equal(qssh_buf_put_cstring(b, ""), 0);
+	return b;
+}
+
+static int
+info_response(struct auth_server *a, uint32_t n, const char *answer)
+{
+	struct qssh_buf *b = qssh_buf_new();
+	uint32_t i;
+	int r;
+
+	assert_int_equal(qssh_buf_put_u32(b, n), 0);
+	for (i = 0; i < n; i++)
+		assert_int_equal(qssh_buf_put_cstring(b, answer), 0);
+	r = auth_server_handle_info_response(a, qssh_buf_view(b));
+	qssh_buf_free(b);
+	return r;
+}
+
+static void
+test_kbdint(void **state)
+{
+	struct fake f;
+	struct auth_server *a = mk_full(&f, NULL, 0);
+	char *s = NULL;
+	uint32_t n;
+
+	(void)state;
+	assert_int_equal(
+	    info_response(a, 1, "secret"), QSSH_ERR_UNEXPECTED_MESSAGE);
+	assert_int_equal(handle(a, req_head("erin", "none")), 0);
+	assert_failure_methods(&f, "publickey,password,keyboard-interactive");
+	/* The round is relayed as it came. */
+	assert_int_equal(handle(a, kbd_req("erin")), 0);
+	assert_int_equal(f.last_type, SSH_MSG_USERAUTH_INFO_REQUEST);
+	assert_int_equal(qssh_buf_get_cstring(f.last, &s, NULL), 0);
+	free(s);
+	assert_int_equal(qssh_buf_get_cstring(f.last, &s, NULL), 0);
+	assert_string_equal(s, "instr");
+	free(s);
+	assert_int_equal(qssh_buf_get_cstring(f.last, &s, NULL), 0);
+	free(s);
+	assert_int_equal(qssh_buf_get_u32(f.last, &n), 0);
+	assert_int_equal(n, 1);
+	/* Wrong answer: a failure, and a new start is needed. */
+	assert_int_equal(info_response(a, 1, "guess"), 0);
+	assert_failure_methods(&f, "publickey,password,keyboard-interactive");
+	assert_int_equal(auth_server_failures(a), 1);
+	assert_int_equal(
+	    info_response(a, 1, "secret"), QSSH_ERR_UNEXPECTED_MESSAGE);
+	/* A new request abandons a pending round. */
+	assert_int_equal(handle(a, kbd_req("erin")), 0);
+	assert_int_equal(password(a, "erin", "nope"), 0);
+	assert_int_equal(f.kbd_cancels, 1);
+	/* Right answer. */
+	assert_int_equal(handle(a, kbd_req("erin")), 0);
+	assert_int_equal(info_response(a, 1, "secret"), AUTH_SERVER_DONE);
+	assert_int_equal(f.last_type, SSH_MSG_USERAUTH_SUCCESS);
+	assert_string_equal(auth_server_method(a), "keyboard-interactive");
+	done(&f, a);
+
+	/* The number of answers must match the prompts. */
+	a = mk_full(&f, NULL, 0);
+	assert_int_equal(handle(a, kbd_req("erin")), 0);
+	assert_int_equal(info_response(a, 2, "secret"), QSSH_ERR_PROTOCOL);
+	done(&f, a);
+}
+
+static void
+test_auth_methods(void **state)
+{
+	char *lists[] = { (char *)"publickey,password",
+		(char *)"publickey,keyboard-interactive:pam" };
+	struct fake f;
+	struct auth_server *a = mk_full(&f, lists, 2);
+	struct key *k = NULL;
+
+	(void)state;
+	assert_int_equal(key_generate(KEY_ED25519, 0, &k), 0);
+	assert_int_equal(key_demote(k, &f.allowed), 0);
+	assert_int_equal(handle(a, req_head("frank", "none")), 0);
+	assert_failure_methods(&f, "publickey");
+	/* Not the first step of any list: refused without asking. */
+	assert_int_equal(password(a, "frank", "secret"), 0);
+	assert_failure_methods(&f, "publickey");
+	assert_int_equal(handle(a, kbd_req("frank")), 0);
+	assert_failure_methods(&f, "publickey");
+	assert_int_equal(f.kbd_calls, 0);
+	/* The key: partial success. */
+	assert_int_equal(
+	    handle(a, pubkey_req("frank", "ssh-ed25519", k, true, k)), 0);
+	assert_failure_partial(&f, "password,keyboard-interactive", true);
+	assert_null(auth_server_method(a));
+	/* Later failures are not partial. */
+	assert_int_equal(password(a, "frank", "nope"), 0);
+	assert_failure_partial(&f, "password,keyboard-interactive", false);
+	assert_int_equal(password(a, "frank", "secret"), AUTH_SERVER_DONE);
+	assert_string_equal(auth_server_method(a), "password");
+	key_free(k);
+	done(&f, a);
+}
+
+static void
+test_auth_methods_helpers(void **state)
+{
+	char *lists[] = { (char *)"publickey,password",
+		(char *)"publickey,keyboard-interactive:pam",
+		(char *)"password" };
+	char *any[] = { (char *)"any" };
+	char next[64];
+
+	(void)state;
+	assert_true(auth_methods_complete(NULL, 0, "password"));
+	assert_true(auth_methods_complete(any, 1, "publickey"));
+	assert_false(auth_methods_complete(lists, 2, "publickey"));
+	assert_false(auth_methods_complete(lists, 2, "password"));
+	assert_true(auth_methods_complete(lists, 2, "publickey,password"));
+	assert_true(
+	    auth_methods_complete(lists, 2, "publickey,keyboard-interactive"));
+	assert_false(auth_methods_complete(lists, 2, "password,publickey"));
+	assert_true(auth_methods_complete(lists, 3, "password"));
+	auth_methods_next(lists, 3, "", next, sizeof(next));
+	assert_string_equal(next, "publickey,password");
+	auth_methods_next(lists, 3, "publickey", next, sizeof(next));
+	assert_string_equal(next, "password,keyboard-interactive");
+	auth_methods_next(lists, 3, "publickey,password", next, sizeof(next));
+	assert_string_equal(next, "");
+	auth_methods_next(lists, 3, "keyboard-interactive", next, sizeof(next));
+	assert_string_equal(next, "");
+}
+
 int
 main(void)
 {
@@ -356,6 +559,9 @@ main(void)
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_pubkey_query_and_sign),
 		cmocka_unit_test(test_pubkey_alg_not_accepted),
+		cmocka_unit_test(test_kbdint),
+		cmocka_unit_test(test_auth_methods),
+		cmocka_unit_test(test_auth_methods_helpers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
