@@ -474,13 +474,13 @@ first_match(const char *client, const char *server, char **out)
 	return r;
 }
 
-/* The first entry of a list (for checking a peer's guess). */
+/* Both lists start with the same name (for checking a peer's guess). */
 static bool
-first_entry_is(const char *list, const char *name)
+same_first_entry(const char *a, const char *b)
 {
-	size_t n = strcspn(list, ",");
+	size_t n = strcspn(a, ",");
 
-	return n == strlen(name) && strncmp(list, name, n) == 0;
+	return n > 0 && n == strcspn(b, ",") && strncmp(a, b, n) == 0;
 }
 
 static int
@@ -503,6 +503,8 @@ kex_negotiate(const struct kex_proposal_set *client,
 {
 	const struct kex_proposal_set *peer =
 	    our_role == KEX_ROLE_CLIENT ? server : client;
+	const struct kex_proposal_set *ours =
+	    our_role == KEX_ROLE_CLIENT ? client : server;
 	const struct cryp_cipher_info *ci;
 	char *hk = NULL;
 	int r, i;
@@ -567,11 +569,16 @@ kex_negotiate(const struct kex_proposal_set *client,
 	    qssh_namelist_contains(client->names[KEX_PROP_KEX], KEX_EXT_INFO_C);
 	c->server_ext_info = first_kex &&
 	    qssh_namelist_contains(server->names[KEX_PROP_KEX], KEX_EXT_INFO_S);
+	/*
+	 * RFC 4253 7: the peer's guessed packet is right only when both sides
+	 * prefer the same kex and host key algorithms, even if negotiation
+	 * ends on the peer's first choice anyway.
+	 */
 	if (peer->first_kex_follows &&
-	    (!first_entry_is(
-		 peer->names[KEX_PROP_KEX], c->names[KEX_PROP_KEX]) ||
-		!first_entry_is(
-		    peer->names[KEX_PROP_HOSTKEY], c->names[KEX_PROP_HOSTKEY])))
+	    (!same_first_entry(
+		 peer->names[KEX_PROP_KEX], ours->names[KEX_PROP_KEX]) ||
+		!same_first_entry(peer->names[KEX_PROP_HOSTKEY],
+		    ours->names[KEX_PROP_HOSTKEY])))
 		c->peer_guess_wrong = true;
 	r = 0;
 out:

@@ -546,15 +546,6 @@ log_dir(const struct kex *kex, int dir)
 
 static int send_method_start(struct kex *kex);
 
-/* Both lists start with the same entry. */
-static bool
-same_first_entry(const char *a, const char *b)
-{
-	size_t n = strcspn(a, ",");
-
-	return n > 0 && n == strcspn(b, ",") && strncmp(a, b, n) == 0;
-}
-
 static int
 kex_negotiated(struct kex *kex, const struct kex_proposal_set *mine,
     const struct kex_proposal_set *peer)
@@ -627,18 +618,7 @@ kex_negotiated(struct kex *kex, const struct kex_proposal_set *mine,
 			tport_set_strict_kex(kex->t, true);
 		}
 	}
-	/*
-	 * RFC 4253 7: a guessed packet is right only when both sides prefer
-	 * the same kex and host key algorithms, even when the negotiation
-	 * ends on the peer's first choice anyway; the peer (OpenSSH, Dropbear)
-	 * then sends its packet again.
-	 */
-	kex->skip_next = kex->choice.peer_guess_wrong ||
-	    (peer->first_kex_follows &&
-		(!same_first_entry(
-		     peer->names[KEX_PROP_KEX], mine->names[KEX_PROP_KEX]) ||
-		    !same_first_entry(peer->names[KEX_PROP_HOSTKEY],
-			mine->names[KEX_PROP_HOSTKEY])));
+	kex->skip_next = kex->choice.peer_guess_wrong;
 	kex->need = dh_need > kex->need ? dh_need : kex->need;
 	if (kex->role == KEX_ROLE_CLIENT)
 		return send_method_start(kex);

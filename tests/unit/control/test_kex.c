@@ -176,10 +176,24 @@ test_negotiate(void **state)
 	assert_false(ch.peer_ext_info);
 	kex_choice_cleanup(&ch);
 
-	/* Client guessed curve25519 first: right guess. */
+	/*
+	 * RFC 4253 7: the client guessed curve25519 / ssh-ed25519, the server
+	 * prefers ecdh-sha2-nistp256 / rsa-sha2-512: a wrong guess, even though
+	 * curve25519 is what negotiation picks.
+	 */
 	c.first_kex_follows = true;
 	free(c.names[KEX_PROP_KEX]);
 	c.names[KEX_PROP_KEX] = strdup("curve25519-sha256,ext-info-c");
+	assert_int_equal(
+	    kex_negotiate(&c, &s, KEX_ROLE_SERVER, true, &ch, NULL), 0);
+	assert_string_equal(ch.names[KEX_PROP_KEX], "curve25519-sha256");
+	assert_true(ch.peer_guess_wrong);
+	kex_choice_cleanup(&ch);
+	/* Same first kex and host key algorithm on both sides: right guess. */
+	free(c.names[KEX_PROP_KEX]);
+	c.names[KEX_PROP_KEX] = strdup("ecdh-sha2-nistp256,ext-info-c");
+	free(c.names[KEX_PROP_HOSTKEY]);
+	c.names[KEX_PROP_HOSTKEY] = strdup("rsa-sha2-512,ssh-ed25519");
 	assert_int_equal(
 	    kex_negotiate(&c, &s, KEX_ROLE_SERVER, true, &ch, NULL), 0);
 	assert_false(ch.peer_guess_wrong);
