@@ -8,9 +8,14 @@ build=${1:-build}
 port=${2:-2222}
 bin=$build/bin/qsshd
 if [ ! -x "$bin" ]; then
-	echo "run: $bin is not built: the daemon (sessions, authentication) is not part of this build yet." >&2
-	echo "run: the transport and key exchange can be tried with $build/bin/qssh-kextest serve $port" >&2
+	echo "run: $bin is not built (run make first)" >&2
 	exit 1
+fi
+# The empty chroot of the pre-authentication sandbox, as a service manager
+# would create it for OpenSSH's sshd.
+if [ "$(id -u)" -eq 0 ]; then
+	mkdir -p /run/sshd
+	chmod 755 /run/sshd
 fi
 statedir=${HOME}/.qssh
 mkdir -p "$statedir"
