@@ -228,6 +228,29 @@ warn_unsupported_config(void)
 		qlog_error("ForwardX11: not supported yet, ignored");
 }
 
+/*
+ * CryptoBackend: the crypto layer reads $QSSH_CRYPTO_BACKEND when the
+ * first session is created, so a configured backend is passed on that
+ * way.  The environment, when set, overrides the keyword.
+ */
+static void
+apply_crypto_backend(void)
+{
+	const char *env = getenv("QSSH_CRYPTO_BACKEND");
+	const char *be = qssh_opts.crypto_backend;
+
+	if (be == NULL || strcmp(be, "auto") == 0)
+		return;
+	if (env != NULL && *env != '\0') {
+		qlog_debug("CryptoBackend %s overridden by "
+			   "QSSH_CRYPTO_BACKEND=%s",
+		    be, env);
+		return;
+	}
+	if (setenv("QSSH_CRYPTO_BACKEND", be, 1) != 0)
+		qlog_error("CryptoBackend: setenv: %s", strerror(errno));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -467,6 +490,7 @@ again:
 		readconf_dump(&qssh_opts, &qssh_rctx, stdout);
 		exit(0);
 	}
+	apply_crypto_backend();
 	if (verbose == 0 && !quiet)
 		qssh_log_set_level((enum qssh_log_level)qssh_opts.log_level);
 	if (qssh_opts.stdin_null == 1)

@@ -414,11 +414,12 @@ qssh_conn_detach_workers(struct qssh_conn *cn)
 }
 
 /*
- * The crypto worker engine (dataplane/workers.h) with its default
- * configuration.  $QSSH_WORKERS: 0 = crypto inline on this thread, N =
- * N workers per algorithm pool; unset = the default (one per pool for each
- * core but one).  $QSSH_WORKER_MODE: auto (default: per burst, by cost),
- * offload or inline.  $QSSH_CRYPTO_BACKEND picks the backend (cryp.h).
+ * The crypto worker engine (dataplane/workers.h).  CryptoWorkers and
+ * CryptoCores (ssh_config) give the workers per algorithm pool and their
+ * cores; $QSSH_WORKERS overrides CryptoWorkers: 0 = crypto inline on this
+ * thread, N = N workers per algorithm pool; "auto" or unset = the default
+ * (one per pool for each core but one).  $QSSH_WORKER_MODE: auto
+ * (default: per burst, by cost), offload or inline.  $QSSH_CRYPTO_BACKEND picks the backend (cryp.h).
  * Failing to start workers is not an error: crypto then runs inline.
  */
 static void
@@ -433,6 +434,17 @@ attach_workers(struct qssh_conn *cn, enum cryp_backend_id backend)
 	int err = 0, p;
 
 	wrk_config_init(&cfg);
+	if (qssh_opts.crypto_cores != NULL &&
+	    strcmp(qssh_opts.crypto_cores, "any") != 0)
+		cfg.cores = qssh_opts.crypto_cores;
+	if ((env == NULL || *env == '\0') && qssh_opts.crypto_workers == 0) {
+		qlog_debug("crypto workers: none (CryptoWorkers 0)");
+		return;
+	}
+	if ((env == NULL || *env == '\0') && qssh_opts.crypto_workers > 0) {
+		for (p = 0; p < WRK_POOL_COUNT; p++)
+			cfg.num_workers[p] = (uint32_t)qssh_opts.crypto_workers;
+	}
 	if (env != NULL && *env != '\0') {
 		errno = 0;
 		n = strtoul(env, &end, 10);

@@ -208,6 +208,39 @@ load_host_keys(struct qsshd *d)
 	return d->num_host_keys > 0 ? 0 : QSSH_ERR_KEY_NOT_FOUND;
 }
 
+/*
+ * CryptoBackend: the crypto layer picks its default backend from
+ * $QSSH_CRYPTO_BACKEND when it is first asked, so a configured backend is
+ * passed on that way.  The environment, when set, overrides the keyword.
+ */
+static void
+apply_crypto_backend(const struct servconf *cfg)
+{
+	const char *env;
+
+	/*
+	 * A value we set from the configuration before a SIGHUP re-exec is
+	 * not an override: drop it so that a changed keyword takes effect.
+	 */
+	if (getenv("QSSH_CRYPTO_BACKEND_FROM_CONFIG") != NULL) {
+		unsetenv("QSSH_CRYPTO_BACKEND");
+		unsetenv("QSSH_CRYPTO_BACKEND_FROM_CONFIG");
+	}
+	env = getenv("QSSH_CRYPTO_BACKEND");
+	if (cfg->crypto_backend == NULL ||
+	    strcmp(cfg->crypto_backend, "auto") == 0)
+		return;
+	if (env != NULL && *env != '\0') {
+		qlog_debug("CryptoBackend %s overridden by "
+			   "QSSH_CRYPTO_BACKEND=%s",
+		    cfg->crypto_backend, env);
+		return;
+	}
+	if (setenv("QSSH_CRYPTO_BACKEND", cfg->crypto_backend, 1) != 0 ||
+	    setenv("QSSH_CRYPTO_BACKEND_FROM_CONFIG", "1", 1) != 0)
+		qlog_error("CryptoBackend: setenv: %s", strerror(errno));
+}
+
 /* ---- configuration ---- */
 
 static int
@@ -236,6 +269,7 @@ load_config(struct qsshd *d)
 		print_config_error(d->cfg);
 		exit(255);
 	}
+	apply_crypto_backend(d->cfg);
 	(void)line;
 	return 0;
 }

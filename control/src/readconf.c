@@ -27,6 +27,11 @@
 #include "common/util.h"
 #include "control/match.h"
 #include "control/readconf.h"
+#include "crypto-offload/cryp.h"
+#include "dataplane/workers.h"
+
+_Static_assert(READCONF_CRYPTO_WORKERS_MAX == WRK_WORKERS_MAX / WRK_POOL_COUNT,
+    "CryptoWorkers limit");
 
 #define MAX_ARGS 256
 #define CMDLINE_NAME "command-line"
@@ -736,6 +741,9 @@ enum op {
 	oProxyUseFdpass,
 	oVerifyHostKeyDNS,
 	oRequiredRSASize,
+	oCryptoBackend,
+	oCryptoWorkers,
+	oCryptoCores,
 };
 
 static const struct {
@@ -869,6 +877,10 @@ static const struct {
 	{ "proxyusefdpass", oProxyUseFdpass },
 	{ "verifyhostkeydns", oVerifyHostKeyDNS },
 	{ "requiredrsasize", oRequiredRSASize },
+	/* qssh's own */
+	{ "cryptobackend", oCryptoBackend },
+	{ "cryptoworkers", oCryptoWorkers },
+	{ "cryptocores", oCryptoCores },
 };
 
 struct mstate {
@@ -1026,6 +1038,7 @@ readconf_init(struct readconf_options *o)
 	o->enable_ssh_keysign = o->proxy_use_fdpass = -1;
 	o->verify_host_key_dns = o->required_rsa_size = -1;
 	o->obscure_keystroke_timing = -1;
+	o->crypto_workers = -1;
 	o->rekey_limit = -1;
 	o->rekey_interval = -1;
 }
@@ -1085,6 +1098,8 @@ readconf_cleanup(struct readconf_options *o)
 		&o->ignore_unknown,
 		&o->forward_agent_sock_path,
 		&o->xauth_location,
+		&o->crypto_backend,
+		&o->crypto_cores,
 	};
 
 	if (o == NULL)
@@ -2584,6 +2599,56 @@ process_line(struct parse_state *ps, char *line, int *activep)
 	case oRequiredRSASize:
 		INTEGER(required_rsa_size);
 		break;
+	case oCryptoBackend:
+		ONE_ARG();
+		if (strcmp(av[0], "auto") != 0 &&
+		    cryp_backend_from_name(av[0], NULL) != 0) {
+			BAD("bad CryptoBackend argument \"%s\" (auto, openssl, "
+			    "ipsec-mb or cryptodev).",
+			    fn, ln, av[0]);
+			goto out;
+		}
+		if (active && (r = set_str(&o->crypto_backend, av[0])) != 0)
+			goto out;
+		break;
+	case oCryptoWorkers: {
+		char *ep;
+		long n;
+
+		ONE_ARG();
+		if (strcmp(av[0], "auto") == 0) {
+			n = READCONF_CRYPTO_WORKERS_AUTO;
+		} else {
+			errno = 0;
+			n = strtol(av[0], &ep, 10);
+			if (*av[0] == '\0' || *ep != '\0' || errno != 0 ||
+			    n < 0 || n > READCONF_CRYPTO_WORKERS_MAX) {
+				BAD("bad CryptoWorkers argument \"%s\" (auto "
+				    "or 0 to %d).",
+				    fn, ln, av[0], READCONF_CRYPTO_WORKERS_MAX);
+				goto out;
+			}
+		}
+		if (active && o->crypto_workers == -1)
+			o->crypto_workers = (int)n;
+		break;
+	}
+	case oCryptoCores: {
+		uint32_t cores[WRK_CORES_MAX], num = 0;
+
+		ONE_ARG();
+		if (strcmp(av[0], "any") != 0 &&
+		    (wrk_cores_parse(av[0], cores, WRK_CORES_MAX, &num) != 0 ||
+			num == 0)) {
+			BAD("bad CryptoCores argument \"%s\" (any, or core "
+			    "numbers and ranges such as 0-1,3).",
+			    fn, ln, av[0]);
+			goto out;
+		}
+		if (active && (r = set_str(&o->crypto_cores, av[0])) != 0)
+			goto out;
+		break;
+	}
 	default:
 		qlog_error(
 		    "%s line %d: Unimplemented opcode %d", fn, ln, (int)op);
@@ -2903,8 +2968,11 @@ readconf_fill_defaults(
 		 &o->ca_sign_algorithms, "ca", o->ca_sign_algorithms)) != 0)
 		return r;
 	if ((r = set_str(&o->security_key_provider, "internal")) != 0 ||
-	    (r = set_str(&o->xauth_location, "/usr/bin/xauth")) != 0)
+	    (r = set_str(&o->xauth_location, "/usr/bin/xauth")) != 0 ||
+	    (r = set_str(&o->crypto_backend, "auto")) != 0 ||
+	    (r = set_str(&o->crypto_cores, "any")) != 0)
 		return r;
+	DEF(crypto_workers, READCONF_CRYPTO_WORKERS_AUTO);
 	if (o->clear_forwardings == 1) {
 		free_forwards(o->local_forwards, o->num_local_forwards);
 		free_forwards(o->remote_forwards, o->num_remote_forwards);

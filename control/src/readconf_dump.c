@@ -262,6 +262,12 @@ readconf_dump(
 	str_line(f, "pubkeyacceptedalgorithms", o->pubkey_accepted_algorithms);
 	str_line(f, "revokedhostkeys", o->revoked_host_keys);
 	str_line(f, "xauthlocation", o->xauth_location);
+	str_line(f, "cryptobackend", o->crypto_backend);
+	if (o->crypto_workers == READCONF_CRYPTO_WORKERS_AUTO)
+		fprintf(f, "cryptoworkers auto\n");
+	else
+		fprintf(f, "cryptoworkers %d\n", o->crypto_workers);
+	str_line(f, "cryptocores", o->crypto_cores);
 	str_line(f, "knownhostscommand", o->known_hosts_command);
 	dump_forwards(f, o);
 	for (i = 0; i < o->num_identity_files; i++)

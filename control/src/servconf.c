@@ -25,6 +25,11 @@
 #include "common/util.h"
 #include "control/match.h"
 #include "control/servconf.h"
+#include "crypto-offload/cryp.h"
+#include "dataplane/workers.h"
+
+_Static_assert(SERVCONF_CRYPTO_WORKERS_MAX == WRK_WORKERS_MAX / WRK_POOL_COUNT,
+    "CryptoWorkers limit");
 
 #define MAX_ARGS 256
 
@@ -49,6 +54,9 @@ enum kwtype {
 	K_LOGLEVEL,
 	K_FACILITY,
 	K_TUNNEL,
+	K_CRYBACKEND, /* string: auto or a cryp backend name */
+	K_CRYWORKERS, /* int: auto or 0..max */
+	K_CRYCORES, /* string: any or a core list */
 	K_MATCH,
 	K_INCLUDE,
 	K_DEPRECATED,
@@ -169,6 +177,9 @@ static const struct keyword keywords[] = {
 	    t_flag, 0),
 	KW("ModuliFile", K_STR, false, moduli_file, NULL, 0),
 	KW("XAuthLocation", K_STR, false, xauth_location, NULL, 0),
+	KW("CryptoBackend", K_CRYBACKEND, false, crypto_backend, NULL, 0),
+	KW("CryptoWorkers", K_CRYWORKERS, false, crypto_workers, NULL, 0),
+	KW("CryptoCores", K_CRYCORES, false, crypto_cores, NULL, 0),
 
 	KW("RekeyLimit", K_REKEY, true, rekey_limit, NULL, 0),
 	KW("MaxAuthTries", K_INT, true, max_authtries, NULL, 0),
@@ -527,6 +538,28 @@ parse_int(const char *s, long long lo, long long hi, long long *out)
 	return NULL;
 }
 
+/*
+ * CryptoBackend / CryptoCores value check: NULL when valid, else the
+ * reason for the message.
+ */
+static const char *
+crypto_value_check(enum kwtype type, const char *s)
+{
+	uint32_t cores[WRK_CORES_MAX], num = 0;
+
+	if (type == K_CRYBACKEND) {
+		if (strcmp(s, "auto") == 0 ||
+		    cryp_backend_from_name(s, NULL) == 0)
+			return NULL;
+		return "auto, openssl, ipsec-mb or cryptodev";
+	}
+	if (strcmp(s, "any") == 0)
+		return NULL;
+	if (wrk_cores_parse(s, cores, WRK_CORES_MAX, &num) != 0 || num == 0)
+		return "any, or core numbers and ranges such as 0-1,3";
+	return NULL;
+}
+
 static int
 parse_port(const char *s)
 {
@@ -685,6 +718,7 @@ values_unset(struct servconf *v)
 		case K_FACILITY:
 		case K_TUNNEL:
 		case K_USERENV:
+		case K_CRYWORKERS:
 			*f_int(v, k) = -1;
 			break;
 		default:
@@ -711,6 +745,8 @@ values_free(struct servconf *v)
 		case K_STR:
 		case K_STRREST:
 		case K_ALGS:
+		case K_CRYBACKEND:
+		case K_CRYCORES:
 			free(*f_str(v, k));
 			*f_str(v, k) = NULL;
 			break;
@@ -782,6 +818,9 @@ values_defaults(struct servconf *v)
 	DEF_INT(ignore_user_known_hosts, 0);
 	DEF_STR(moduli_file, "/etc/ssh/moduli");
 	DEF_STR(xauth_location, "/usr/bin/xauth");
+	DEF_STR(crypto_backend, "auto");
+	DEF_INT(crypto_workers, SERVCONF_CRYPTO_WORKERS_AUTO);
+	DEF_STR(crypto_cores, "any");
 	if (v->rekey_limit == -1)
 		v->rekey_limit = 0;
 	DEF_INT(rekey_interval, 0);
@@ -1408,6 +1447,36 @@ process_line(struct pstate *st, const char *text, const char *file, int linenum,
 		    strcasecmp(av[0], "none") == 0) {
 			n = 0;
 		} else if ((es = parse_int(av[0], 0, INT_MAX, &n)) != NULL) {
+			perr(st->priv, "%s line %d: %s integer value %s.", file,
+			    linenum, k->name, es);
+			r = QSSH_ERR_CONFIG;
+			goto out;
+		}
+		if (active && *f_int(st->v, k) == -1)
+			*f_int(st->v, k) = (int)n;
+		ac--;
+		break;
+	case K_CRYBACKEND:
+	case K_CRYCORES:
+		if ((es = crypto_value_check(k->type, av[0])) != NULL) {
+			perr(st->priv,
+			    "%s line %d: bad %s argument \"%s\" (%s).", file,
+			    linenum, k->name, av[0], es);
+			r = QSSH_ERR_CONFIG;
+			goto out;
+		}
+		if (active && *f_str(st->v, k) == NULL &&
+		    (*f_str(st->v, k) = strdup(av[0])) == NULL) {
+			r = QSSH_ERR_ALLOC;
+			goto out;
+		}
+		ac--;
+		break;
+	case K_CRYWORKERS:
+		if (strcmp(av[0], "auto") == 0) {
+			n = SERVCONF_CRYPTO_WORKERS_AUTO;
+		} else if ((es = parse_int(av[0], 0,
+				SERVCONF_CRYPTO_WORKERS_MAX, &n)) != NULL) {
 			perr(st->priv, "%s line %d: %s integer value %s.", file,
 			    linenum, k->name, es);
 			r = QSSH_ERR_CONFIG;
@@ -2307,6 +2376,12 @@ servconf_dump(const struct servconf *cfg, FILE *f)
 	dump_str(f, "pidfile", v->pid_file);
 	dump_str(f, "modulifile", v->moduli_file);
 	dump_str(f, "xauthlocation", v->xauth_location);
+	dump_str(f, "cryptobackend", v->crypto_backend);
+	if (v->crypto_workers == SERVCONF_CRYPTO_WORKERS_AUTO)
+		fprintf(f, "cryptoworkers auto\n");
+	else
+		fprintf(f, "cryptoworkers %d\n", v->crypto_workers);
+	dump_str(f, "cryptocores", v->crypto_cores);
 	if ((r = dump_algs(f, "ciphers", SERVCONF_ALG_CIPHER, v->ciphers)) ||
 	    (r = dump_algs(f, "macs", SERVCONF_ALG_MAC, v->macs)))
 		return r;

@@ -30,6 +30,9 @@
 #define READCONF_MAX_IDENTITY 100
 #define READCONF_MAX_HOSTFILES 32
 #define READCONF_MAX_INCLUDE_DEPTH 16
+/* CryptoWorkers: "auto" and the largest number accepted. */
+#define READCONF_CRYPTO_WORKERS_AUTO (-2)
+#define READCONF_CRYPTO_WORKERS_MAX 21 /* WRK_WORKERS_MAX / WRK_POOL_COUNT */
 
 /* Tri-state and multi-state values use these; -1 is always "unset". */
 enum readconf_shkc {
@@ -96,6 +99,11 @@ struct readconf_options {
 	char *known_hosts_command, *security_key_provider;
 	char *pkcs11_provider, *revoked_host_keys, *ignore_unknown;
 	char *forward_agent_sock_path, *xauth_location;
+	/*
+	 * qssh's own: "auto" or a crypto-offload backend name; "any" or a
+	 * core list for the crypto workers.
+	 */
+	char *crypto_backend, *crypto_cores;
 	/* ints: -1 = unset */
 	int port, address_family, batch_mode, check_host_ip, compression;
 	int connect_timeout, connection_attempts;
@@ -118,6 +126,7 @@ struct readconf_options {
 	int enable_ssh_keysign, proxy_use_fdpass, verify_host_key_dns;
 	int required_rsa_size, obscure_keystroke_timing;
 	int warn_weak_crypto; /* OpenSSH 10's WarnWeakCrypto */
+	int crypto_workers; /* per pool; READCONF_CRYPTO_WORKERS_AUTO */
 	long long rekey_limit; /* bytes; -1 unset, 0 = cipher default */
 	int rekey_interval;
 	/* lists */

@@ -25,6 +25,9 @@
 
 #define SERVCONF_BASEDIR "/etc/ssh"
 #define SERVCONF_MAX_INCLUDE_DEPTH 16
+/* CryptoWorkers: "auto" and the largest number accepted. */
+#define SERVCONF_CRYPTO_WORKERS_AUTO (-2)
+#define SERVCONF_CRYPTO_WORKERS_MAX 21 /* WRK_WORKERS_MAX / WRK_POOL_COUNT */
 
 enum servconf_family {
 	SERVCONF_AF_ANY = 0,
@@ -125,6 +128,15 @@ struct servconf {
 	int ignore_user_known_hosts;
 	char *moduli_file;
 	char *xauth_location;
+	/*
+	 * qsshd's own keywords (not in OpenSSH).  crypto_backend: "auto" or a
+	 * backend name of crypto-offload/cryp.h; crypto_workers: workers per
+	 * algorithm pool, SERVCONF_CRYPTO_WORKERS_AUTO for the engine's
+	 * default; crypto_cores: "any" or a core list ("0-1", "1,2").
+	 */
+	char *crypto_backend;
+	int crypto_workers;
+	char *crypto_cores;
 
 	/* allowed in Match blocks */
 	int64_t rekey_limit; /* bytes, 0 = default */

@@ -630,6 +630,97 @@ test_cmdline_errors(void **state)
 }
 
 static void
+expect_bad(const char *line, const char *msg)
+{
+	struct readconf_options o;
+	struct readconf_ctx ctx;
+
+	assert_int_equal(readconf_ctx_init(&ctx, "h"), 0);
+	readconf_init(&o);
+	logbuf[0] = '\0';
+	assert_int_equal(readconf_process_line(&o, &ctx, line, "f", 7, NULL, 0),
+	    QSSH_ERR_CONFIG);
+	assert_string_equal(logbuf, msg);
+	readconf_cleanup(&o);
+	readconf_ctx_cleanup(&ctx);
+}
+
+static void
+test_crypto_keywords(void **state)
+{
+	const char *opts[] = { "CryptoWorkers=0", "CryptoBackend openssl" };
+	char *cfg, *dump, *l;
+	int r;
+
+	(void)state;
+	/* defaults */
+	cfg = write_cfg("c0.cfg", "");
+	dump = qssh_dump(cfg, NULL, 0, "h", &r);
+	assert_int_equal(r, 0);
+	l = lines_for(dump, "cryptobackend");
+	assert_string_equal(l, "cryptobackend auto\n");
+	free(l);
+	l = lines_for(dump, "cryptoworkers");
+	assert_string_equal(l, "cryptoworkers auto\n");
+	free(l);
+	l = lines_for(dump, "cryptocores");
+	assert_string_equal(l, "cryptocores any\n");
+	free(l);
+	free(dump);
+	free(cfg);
+
+	/* values, first one wins, -o before the file, Host blocks */
+	cfg = write_cfg("c1.cfg",
+	    "Host other\n  CryptoCores 5\n"
+	    "Host h\n  CryptoBackend ipsec-mb\n  CryptoWorkers 4\n"
+	    "  CryptoCores 0,2-3\n  CryptoWorkers 5\n");
+	dump = qssh_dump(cfg, opts, 2, "h", &r);
+	assert_int_equal(r, 0);
+	l = lines_for(dump, "cryptobackend");
+	assert_string_equal(l, "cryptobackend openssl\n");
+	free(l);
+	l = lines_for(dump, "cryptoworkers");
+	assert_string_equal(l, "cryptoworkers 0\n");
+	free(l);
+	l = lines_for(dump, "cryptocores");
+	assert_string_equal(l, "cryptocores 0,2-3\n");
+	free(l);
+	free(dump);
+	dump = qssh_dump(cfg, NULL, 0, "h", &r);
+	assert_int_equal(r, 0);
+	l = lines_for(dump, "cryptoworkers");
+	assert_string_equal(l, "cryptoworkers 4\n");
+	free(l);
+	free(dump);
+	free(cfg);
+
+	/* bad values */
+	expect_bad("CryptoBackend fast",
+	    "f line 7: bad CryptoBackend argument \"fast\" (auto, openssl, "
+	    "ipsec-mb or cryptodev).\n");
+	expect_bad("CryptoWorkers -1",
+	    "f line 7: bad CryptoWorkers argument \"-1\" (auto or 0 to "
+	    "21).\n");
+	expect_bad("CryptoWorkers 22",
+	    "f line 7: bad CryptoWorkers argument \"22\" (auto or 0 to "
+	    "21).\n");
+	expect_bad("CryptoWorkers 99999999999999999999999",
+	    "f line 7: bad CryptoWorkers argument \"99999999999999999999999\" "
+	    "(auto or 0 to 21).\n");
+	expect_bad("CryptoWorkers 1x",
+	    "f line 7: bad CryptoWorkers argument \"1x\" (auto or 0 to "
+	    "21).\n");
+	expect_bad("CryptoCores 2-1",
+	    "f line 7: bad CryptoCores argument \"2-1\" (any, or core numbers "
+	    "and ranges such as 0-1,3).\n");
+	expect_bad("CryptoCores all",
+	    "f line 7: bad CryptoCores argument \"all\" (any, or core numbers "
+	    "and ranges such as 0-1,3).\n");
+	expect_bad("CryptoCores 1 2",
+	    "f line 7: keyword cryptocores extra arguments at end of line\n");
+}
+
+static void
 test_destination(void **state)
 {
 	char *u, *h;
@@ -739,6 +830,7 @@ main(void)
 		cmocka_unit_test(test_include),
 		cmocka_unit_test(test_messages),
 		cmocka_unit_test(test_cmdline_errors),
+		cmocka_unit_test(test_crypto_keywords),
 		cmocka_unit_test(test_destination),
 		cmocka_unit_test(test_algorithms),
 	};

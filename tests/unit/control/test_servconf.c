@@ -247,6 +247,26 @@ static const struct badcase bad[] = {
 	    "F line 1: invalid AllowUsers pattern: \"a@1.2.3.4/40\"" },
 	{ "AcceptEnv a=b\n", "F line 1: Invalid environment name." },
 	{ "SetEnv a\n", "F line 1: Invalid environment." },
+	{ "CryptoBackend fast\n",
+	    "F line 1: bad CryptoBackend argument \"fast\" (auto, openssl, "
+	    "ipsec-mb or cryptodev)." },
+	{ "CryptoWorkers -1\n",
+	    "F line 1: CryptoWorkers integer value too small." },
+	{ "CryptoWorkers 22\n",
+	    "F line 1: CryptoWorkers integer value too large." },
+	{ "CryptoWorkers 99999999999999999999\n",
+	    "F line 1: CryptoWorkers integer value too large." },
+	{ "CryptoWorkers two\n",
+	    "F line 1: CryptoWorkers integer value invalid." },
+	{ "CryptoCores 3-1\n",
+	    "F line 1: bad CryptoCores argument \"3-1\" (any, or core numbers "
+	    "and ranges such as 0-1,3)." },
+	{ "CryptoCores 0,,1\n",
+	    "F line 1: bad CryptoCores argument \"0,,1\" (any, or core numbers "
+	    "and ranges such as 0-1,3)." },
+	{ "Match User a\nCryptoWorkers 1\n",
+	    "F line 2: Directive 'CryptoWorkers' is not allowed within a Match "
+	    "block" },
 	{ "Banner \"/a b\n",
 	    "F line 1: invalid quotes\n"
 	    "F: terminating, 1 bad configuration options" },
@@ -793,6 +813,82 @@ test_dump_vs_sshd(void **state)
 	    "macs");
 }
 
+/* The lines of a -T dump that start with "crypto", concatenated. */
+static char *
+crypto_dump(const struct servconf *c)
+{
+	char *text = NULL, *line, *save = NULL, *res;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	assert_int_equal(servconf_dump(c, f), 0);
+	assert_int_equal(fclose(f), 0);
+	res = calloc(1, len + 1);
+	assert_non_null(res);
+	for (line = strtok_r(text, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "crypto", 6) == 0) {
+			strcat(res, line);
+			strcat(res, "\n");
+		}
+	}
+	free(text);
+	return res;
+}
+
+static void
+test_crypto_keywords(void **state)
+{
+	struct servconf *c;
+	char *d;
+
+	(void)state;
+	c = load("", 0);
+	assert_string_equal(c->crypto_backend, "auto");
+	assert_int_equal(c->crypto_workers, SERVCONF_CRYPTO_WORKERS_AUTO);
+	assert_string_equal(c->crypto_cores, "any");
+	d = crypto_dump(c);
+	assert_string_equal(
+	    d, "cryptobackend auto\ncryptoworkers auto\ncryptocores any\n");
+	free(d);
+	servconf_free(c);
+
+	c = load("CryptoBackend ipsec-mb\nCryptoBackend openssl\n"
+		 "cryptoworkers=0\nCryptoWorkers 3\nCryptoCores 1,2\n",
+	    0);
+	assert_string_equal(c->crypto_backend, "ipsec-mb");
+	assert_int_equal(c->crypto_workers, 0);
+	assert_string_equal(c->crypto_cores, "1,2");
+	d = crypto_dump(c);
+	assert_string_equal(
+	    d, "cryptobackend ipsec-mb\ncryptoworkers 0\ncryptocores 1,2\n");
+	free(d);
+	servconf_free(c);
+
+	/* -o wins over the file; the limits are accepted. */
+	c = servconf_new();
+	assert_non_null(c);
+	assert_int_equal(
+	    servconf_parse_line(c, "CryptoWorkers 21", "command-line", 0), 0);
+	assert_int_equal(servconf_load_string(c,
+			     "CryptoWorkers auto\nCryptoBackend cryptodev\n"
+			     "CryptoCores 0-3\n",
+			     "F", "/nonexistent", true),
+	    0);
+	assert_int_equal(c->crypto_workers, 21);
+	d = crypto_dump(c);
+	assert_string_equal(
+	    d, "cryptobackend cryptodev\ncryptoworkers 21\ncryptocores 0-3\n");
+	free(d);
+	servconf_free(c);
+
+	c = load("CryptoWorkers auto\nCryptoWorkers 2\nCryptoCores any\n", 0);
+	assert_int_equal(c->crypto_workers, SERVCONF_CRYPTO_WORKERS_AUTO);
+	assert_string_equal(c->crypto_cores, "any");
+	servconf_free(c);
+}
+
 int
 main(void)
 {
@@ -800,6 +896,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_keywords),
 		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_crypto_keywords),
 		cmocka_unit_test(test_deprecated),
 		cmocka_unit_test(test_include),
 		cmocka_unit_test(test_match),
