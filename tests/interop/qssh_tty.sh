@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
 # qssh interactive sessions in a real terminal (tmux) against OpenSSH's
-# sshd: pty allocation with the terminal size, window changes, exit status,
-# escape sequences (~. ~? ~~, EscapeChar none) and the local terminal
+# sshd: pty allocation with the terminal size, window changes, Ctrl-C, exit
+# status, escape sequences (~. ~? ~~, EscapeChar none) and the local terminal
 # restored on every way out (normal exit, ~., SIGTERM).
 #
 #   qssh_tty.sh QSSH_BINARY
@@ -46,6 +46,13 @@ if pane_wait '$ ' 100 || pane_wait '# ' 10; then
 	sleep 0.5
 	send 'clear; stty size' Enter
 	check "window change reaches the pty" pane_wait '30 100'
+	# Ctrl-C goes to the remote pty and interrupts the foreground job.
+	send 'clear; sleep 100' Enter
+	sleep 1
+	send C-c
+	sleep 0.5
+	send 'echo "after:$?"' Enter
+	check "Ctrl-C interrupts the remote program" pane_wait 'after:130' 50
 	send 'exit 3' Enter
 	wait_for "$T/tty.rc" rc= 100
 	check "shell exit status" grep -qx 'rc=3' "$T/tty.rc"
