@@ -16,6 +16,12 @@ struct qssh_buf {
 	size_t size; /* end of data */
 	size_t alloc; /* bytes allocated */
 	size_t max; /* cap on size - off */
+	/*
+	 * Bytes [0, dirty) may have held data since the last wipe; the rest of
+	 * the allocation never did, so wiping stops there.  Resetting a large
+	 * buffer per packet then costs what was written, not what is allocated.
+	 */
+	size_t dirty;
 };
 
 struct qssh_buf *
@@ -34,7 +40,7 @@ qssh_buf_free(struct qssh_buf *b)
 {
 	if (b == NULL)
 		return;
-	qssh_wipe_free(b->d, b->alloc);
+	qssh_wipe_free(b->d, b->dirty);
 	qssh_wipe(b, sizeof(*b));
 	free(b);
 }
@@ -43,8 +49,8 @@ void
 qssh_buf_reset(struct qssh_buf *b)
 {
 	if (b->d != NULL)
-		qssh_wipe(b->d, b->alloc);
-	b->off = b->size = 0;
+		qssh_wipe(b->d, b->dirty);
+	b->off = b->size = b->dirty = 0;
 }
 
 int
@@ -118,7 +124,8 @@ qssh_buf_ensure(struct qssh_buf *b, size_t len)
 	/* Compact first if that is enough and cheap. */
 	if (b->off > 0 && len <= b->alloc - used && b->off >= used) {
 		memmove(b->d, b->d + b->off, used);
-		qssh_wipe(b->d + used, b->alloc - used);
+		qssh_wipe(b->d + used, b->dirty - used);
+		b->dirty = used;
 		b->off = 0;
 		b->size = used;
 		return 0;
@@ -134,8 +141,9 @@ qssh_buf_ensure(struct qssh_buf *b, size_t len)
 		return QSSH_ERR_ALLOC;
 	if (used > 0)
 		memcpy(nd, b->d + b->off, used);
-	qssh_wipe_free(b->d, b->alloc);
+	qssh_wipe_free(b->d, b->dirty);
 	b->d = nd;
+	b->dirty = used;
 	b->alloc = nalloc;
 	b->off = 0;
 	b->size = used;
@@ -154,6 +162,8 @@ qssh_buf_reserve(struct qssh_buf *b, size_t len, uint8_t **dst)
 	if (dst != NULL)
 		*dst = b->d == NULL ? NULL : b->d + b->size;
 	b->size += len;
+	if (b->size > b->dirty)
+		b->dirty = b->size;
 	return 0;
 }
 

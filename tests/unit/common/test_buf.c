@@ -207,6 +207,29 @@ test_putf_and_dup(void **state)
 	qssh_buf_free(NULL);
 }
 
+static void
+test_reset_wipes_consumed_data(void **state)
+{
+	struct qssh_buf *b = qssh_buf_new();
+	static const uint8_t zero[20];
+	uint8_t *p;
+
+	(void)state;
+	/*
+	 * Data consumed to the end (the buffer looks empty) and data cut from
+	 * the end must both be gone after a reset; reserving the same storage
+	 * again shows what is left in it.
+	 */
+	assert_int_equal(qssh_buf_put(b, "secret-secret-secret", 20), 0);
+	assert_int_equal(qssh_buf_consume(b, 20), 0);
+	assert_int_equal(qssh_buf_len(b), 0);
+	assert_int_equal(qssh_buf_put(b, "0123456789", 10), 0);
+	qssh_buf_reset(b);
+	assert_int_equal(qssh_buf_reserve(b, 20, &p), 0);
+	assert_memory_equal(p, zero, 20);
+	qssh_buf_free(b);
+}
+
 int
 main(void)
 {
@@ -219,6 +242,7 @@ main(void)
 		cmocka_unit_test(test_namelist),
 		cmocka_unit_test(test_namelist_view),
 		cmocka_unit_test(test_putf_and_dup),
+		cmocka_unit_test(test_reset_wipes_consumed_data),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
