@@ -134,7 +134,7 @@ dp_eal_start(const char *args)
 	cpu_set_t cpus;
 	bool have_cpus;
 	FILE *stream;
-	int argc = 0, r;
+	int argc = 0, r, rc;
 
 	if (args == NULL)
 		args = DP_EAL_DEFAULT_ARGS;
@@ -155,7 +155,11 @@ dp_eal_start(const char *args)
 	    pthread_getaffinity_np(pthread_self(), sizeof(cpus), &cpus) == 0;
 	eal_tried = true;
 	qlog_debug("dpdk: starting EAL with \"%s\"", args);
-	if (rte_eal_init(argc, arg_v) < 0) {
+	rc = rte_eal_init(argc, arg_v);
+	if (have_cpus)
+		(void)pthread_setaffinity_np(
+		    pthread_self(), sizeof(cpus), &cpus);
+	if (rc < 0) {
 		pthread_mutex_lock(&log_lock);
 		log_flush_line();
 		qlog_error("DPDK EAL did not start (%s); using threads",
@@ -164,9 +168,6 @@ dp_eal_start(const char *args)
 		r = eal_result = QSSH_ERR_BACKEND_UNAVAILABLE;
 		goto out;
 	}
-	if (have_cpus)
-		(void)pthread_setaffinity_np(
-		    pthread_self(), sizeof(cpus), &cpus);
 	__atomic_store_n(&eal_up, true, __ATOMIC_RELEASE);
 	qlog_verbose("DPDK EAL started: %s", args);
 	/* A missing device is logged there; the EAL stays useful for I/O. */

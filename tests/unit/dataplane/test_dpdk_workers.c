@@ -2,19 +2,25 @@
 /*
  * Crypto worker engine on DPDK lcores, through the transport.  The EAL
  * starts once per process, so each case runs in a forked child:
- *  - bad EAL arguments: the engine falls back to threads with one log
- *    line and a transfer through it works;
+ *  - the EAL fails, early (an unknown option) and late (after it pinned
+ *    the calling thread and started its lcore threads): the engine falls
+ *    back to threads with one log line, the process keeps its CPU
+ *    affinity, and a transfer through the fallback workers works;
  *  - a running EAL (no hugepages, lcores 1 and 2 for the workers): byte-
- *    exact transfers with a rekey for every backend (cryptodev included
- *    when its device attached), worker count 0..2 and algorithm; 256 MiB
- *    for one combination per backend with QSSH_TEST_BIG set.
+ *    exact transfers of 16 MiB each way with a rekey for every backend
+ *    (cryptodev included when its device attached), worker count 0..2 and
+ *    algorithm on lcores, and cryptodev on worker threads; a second engine
+ *    finding no idle lcores; order under a slowed lcore worker.
+ * test_transport_workers_big moves 256 MiB per combination.
  * Skipped (77) without DPDK or when the EAL cannot start here.
  */
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -28,38 +34,14 @@
 #include "dataplane/transport.h"
 #include "dataplane/workers.h"
 
-/* test_transport_workers_xfer.c */
-struct xfer_params {
-	enum cryp_backend_id backend;
-	const char *cipher;
-	const char *mac;
-	struct wrk_port *port;
-	uint64_t bytes;
-	bool rekey;
-	bool strict;
-	uint32_t max_payload;
-	uint64_t seed;
-};
-void xfer_run(const struct xfer_params *xp);
-struct wrk_engine *xfer_engine(const char *backend, const char *cipher,
-    uint32_t nworkers, enum wrk_runtime rt);
+#include "test_transport_workers_xfer.h"
 
 #define SKIPPED 77
-#define MIB (1024u * 1024u)
+#define MATRIX_BYTES (16ull * XFER_MIB)
 /* Main lcore 0 on cpu 0, worker lcores 1 and 2 sharing cpu 1. */
 #define EAL_ARGS                                                      \
 	"--lcores=0@0,1@1,2@1 --no-huge -m 256 --no-shconf --no-pci " \
 	"--no-telemetry --vdev=crypto_aesni_mb"
-
-static const struct {
-	const char *cipher;
-	const char *mac;
-} algs[] = {
-	{ "aes128-gcm@openssh.com", NULL },
-	{ "aes256-gcm@openssh.com", NULL },
-	{ "chacha20-poly1305@openssh.com", NULL },
-	{ "aes128-ctr", "hmac-sha2-256-etm@openssh.com" },
-};
 
 static int nlines;
 
@@ -91,52 +73,59 @@ in_child(int (*fn)(void))
 	return WEXITSTATUS(st);
 }
 
+/*
+ * Ask for one GCM worker on DPDK lcores, starting the EAL with eal_args,
+ * which must fail: the engine runs it on a thread, one line is logged
+ * (the EAL's), the calling thread keeps the CPUs it had, and a transfer
+ * through the fallback worker is byte-exact.
+ */
 static void
-transfer(struct wrk_engine *e, enum cryp_backend_id be, size_t a,
-    uint64_t bytes, uint64_t seed)
+expect_fallback(const char *eal_args)
 {
-	struct xfer_params xp;
-
-	memset(&xp, 0, sizeof(xp));
-	xp.backend = be;
-	xp.cipher = algs[a].cipher;
-	xp.mac = algs[a].mac;
-	xp.port = wrk_engine_port(e, 0);
-	xp.bytes = bytes;
-	xp.rekey = true;
-	xp.strict = seed % 2 == 0;
-	xp.seed = seed;
-	xfer_run(&xp);
-}
-
-/* A child's cmocka run: its own group, its failures as exit status. */
-static void
-child_fallback_body(void **state)
-{
+	struct wrk_worker_stats ws;
 	struct wrk_config cfg;
 	struct wrk_engine *e;
+	struct xfer_params xp;
+	cpu_set_t before, after;
 	int err = 0;
 
-	(void)state;
-	qssh_log_init(
-	    "test_dpdk_workers", QSSH_LOG_INFO, QSSH_LOG_FAC_USER, true);
-	qssh_log_set_hook(count_hook, NULL);
+	assert_int_equal(sched_getaffinity(0, sizeof(before), &before), 0);
+	nlines = 0;
 	wrk_config_init(&cfg);
 	memset(cfg.num_workers, 0, sizeof(cfg.num_workers));
 	cfg.num_workers[WRK_POOL_GCM] = 1;
 	cfg.mode = WRK_MODE_OFFLOAD;
 	cfg.backend = "openssl";
 	cfg.runtime = WRK_RUNTIME_DPDK;
-	cfg.eal_args = "--no-huge --no-shconf --no-such-eal-option";
+	cfg.eal_args = eal_args;
 	e = wrk_engine_new(&cfg, &err);
-	assert_non_null(e);
+	if (e == NULL)
+		fail_msg("engine: %s", qssh_strerror(err));
 	assert_int_equal(wrk_engine_runtime(e), WRK_RUNTIME_THREADS);
 	assert_int_equal(wrk_engine_num_workers(e), 1);
 	assert_int_equal(nlines, 1);
 	assert_false(dp_eal_running());
-	transfer(e, CRYP_BACKEND_OPENSSL, 0, 4 * MIB, 11);
+	assert_false(cryp_backend_available(CRYP_BACKEND_CRYPTODEV));
+	assert_int_equal(sched_getaffinity(0, sizeof(after), &after), 0);
+	if (!CPU_EQUAL(&before, &after))
+		fail_msg("the failed EAL start changed the CPU affinity: %d "
+			 "cpus before, %d after",
+		    CPU_COUNT(&before), CPU_COUNT(&after));
+	assert_int_equal(
+	    wrk_engine_usable_cores(e), (uint32_t)CPU_COUNT(&before));
+	memset(&xp, 0, sizeof(xp));
+	xp.backend = CRYP_BACKEND_OPENSSL;
+	xp.cipher = "aes128-gcm@openssh.com";
+	xp.port = wrk_engine_port(e, 0);
+	xp.bytes = 4 * XFER_MIB;
+	xp.rekey = true;
+	xp.strict = true;
+	xp.seed = 11;
+	xfer_run(&xp);
+	assert_int_equal(wrk_engine_worker_stats(e, 0, &ws), 0);
+	assert_true(ws.ops > 0);
 	wrk_engine_free(e);
-	/* Without eal_args: one line too, still threads. */
+	/* The EAL is not tried again: one line, still threads. */
 	nlines = 0;
 	cfg.eal_args = NULL;
 	e = wrk_engine_new(&cfg, &err);
@@ -144,33 +133,95 @@ child_fallback_body(void **state)
 	assert_int_equal(wrk_engine_runtime(e), WRK_RUNTIME_THREADS);
 	assert_int_equal(nlines, 1);
 	wrk_engine_free(e);
+	assert_int_equal(dp_eal_start(NULL), QSSH_ERR_BACKEND_UNAVAILABLE);
+}
+
+/* A child's cmocka run: its own group, its failures as exit status. */
+static int
+child_group(const char *name, void (*body)(void **))
+{
+	const struct CMUnitTest t[] = {
+		{ "fallback", body, NULL, NULL, NULL },
+	};
+
+	qssh_log_init(
+	    "test_dpdk_workers", QSSH_LOG_INFO, QSSH_LOG_FAC_USER, true);
+	qssh_log_set_hook(count_hook, NULL);
+	return cmocka_run_group_tests_name(name, t, NULL, NULL);
+}
+
+/* Refused by the EAL's option parser, before it sets anything up. */
+static void
+early_body(void **state)
+{
+	(void)state;
+	expect_fallback("--no-huge --no-shconf --no-such-eal-option");
 }
 
 static int
-child_fallback(void)
+child_early(void)
 {
-	const struct CMUnitTest t[] = {
-		cmocka_unit_test(child_fallback_body),
-	};
+	return child_group("EAL fails early", early_body);
+}
 
-	return cmocka_run_group_tests_name("fallback", t, NULL, NULL);
+static char late_prefix[128];
+
+/*
+ * A file prefix so long that the telemetry socket path does not fit: the
+ * EAL fails at its last step, after it pinned the calling thread to the
+ * main lcore and started its lcore threads.
+ */
+static void
+late_body(void **state)
+{
+	char args[300];
+
+	(void)state;
+	(void)snprintf(late_prefix, sizeof(late_prefix), "qssh-test-%ld-%0100d",
+	    (long)getpid(), 0);
+	late_prefix[100] = '\0';
+	(void)snprintf(args, sizeof(args),
+	    "--no-huge -m 64 --no-shconf --no-pci --file-prefix=%s",
+	    late_prefix);
+	expect_fallback(args);
+}
+
+static int
+child_late(void)
+{
+	char dir[512];
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	int r;
+
+	r = child_group("EAL fails late", late_body);
+	/* The EAL made its runtime directory before it failed (empty). */
+	if (geteuid() == 0)
+		(void)snprintf(
+		    dir, sizeof(dir), "/var/run/dpdk/%s", late_prefix);
+	else
+		(void)snprintf(dir, sizeof(dir), "%s/dpdk/%s",
+		    xdg != NULL ? xdg : "/tmp", late_prefix);
+	(void)rmdir(dir);
+	return r;
 }
 
 static void
 test_eal_failure_falls_back(void **state)
 {
 	(void)state;
-	assert_int_equal(in_child(child_fallback), 0);
+	assert_int_equal(in_child(child_early), 0);
 }
 
-static bool big;
+static void
+test_eal_late_failure_falls_back(void **state)
+{
+	(void)state;
+	assert_int_equal(in_child(child_late), 0);
+}
 
 static void
-run_backend(enum cryp_backend_id be)
+run_backend(enum cryp_backend_id be, enum wrk_runtime rt)
 {
-	const struct cryp_cipher_info *ci;
-	const struct cryp_mac_info *mi;
-	struct wrk_engine *e;
 	uint32_t nw;
 	size_t a;
 
@@ -179,62 +230,60 @@ run_backend(enum cryp_backend_id be)
 		    "backend %s unavailable: skipped\n", cryp_backend_name(be));
 		return;
 	}
-	for (nw = 0; nw <= 2; nw++) {
-		for (a = 0; a < sizeof(algs) / sizeof(algs[0]); a++) {
-			ci = cryp_cipher_by_name(algs[a].cipher);
-			mi = algs[a].mac ? cryp_mac_by_name(algs[a].mac) : NULL;
-			if (!cryp_backend_supports(be, ci->id,
-				mi != NULL ? mi->id : CRYP_MAC_NONE)) {
-				print_message("skip %s on %s\n", ci->name,
-				    cryp_backend_name(be));
-				continue;
-			}
-			e = xfer_engine(cryp_backend_name(be), ci->name, nw,
-			    WRK_RUNTIME_DPDK);
-			assert_int_equal(
-			    wrk_engine_runtime(e), WRK_RUNTIME_DPDK);
-			print_message("dpdk lcores, %s %s workers %u: %u MiB "
-				      "each way\n",
-			    cryp_backend_name(be), ci->name, nw, 16);
-			transfer(e, be, a, 16 * MIB, 100 + nw * 10 + a);
-			wrk_engine_free(e);
-		}
-	}
-	if (!big)
-		return;
-	e = xfer_engine(
-	    cryp_backend_name(be), algs[0].cipher, 2, WRK_RUNTIME_DPDK);
-	assert_int_equal(wrk_engine_runtime(e), WRK_RUNTIME_DPDK);
-	print_message("dpdk lcores, %s %s workers 2: 256 MiB each way\n",
-	    cryp_backend_name(be), algs[0].cipher);
-	transfer(e, be, 0, 256 * MIB, 4242);
-	wrk_engine_free(e);
+	for (nw = 0; nw <= 2; nw++)
+		for (a = 0; a < xfer_num_algs; a++)
+			(void)xfer_combo(be, rt, nw, &xfer_algs[a],
+			    MATRIX_BYTES, 100 + 7 * (uint64_t)be + 10 * nw + a);
 }
 
 static void
 child_dpdk_body(void **state)
 {
-	struct wrk_engine *e;
+	struct wrk_engine *e, *e2;
+	struct xfer_params xp;
+	uint32_t nw, slow;
 
 	(void)state;
-	run_backend(CRYP_BACKEND_OPENSSL);
-	run_backend(CRYP_BACKEND_IPSECMB);
-	run_backend(CRYP_BACKEND_CRYPTODEV);
+	run_backend(CRYP_BACKEND_OPENSSL, WRK_RUNTIME_DPDK);
+	run_backend(CRYP_BACKEND_IPSECMB, WRK_RUNTIME_DPDK);
+	run_backend(CRYP_BACKEND_CRYPTODEV, WRK_RUNTIME_DPDK);
+	/* The CPU backends on threads are test_transport_workers'. */
+	run_backend(CRYP_BACKEND_CRYPTODEV, WRK_RUNTIME_THREADS);
 	/* Two engines with two workers each: only two worker lcores. */
-	e = xfer_engine("openssl", algs[0].cipher, 2, WRK_RUNTIME_DPDK);
-	{
-		struct wrk_engine *e2 =
-		    xfer_engine("openssl", algs[0].cipher, 2, WRK_RUNTIME_DPDK);
-
-		assert_int_equal(wrk_engine_runtime(e), WRK_RUNTIME_DPDK);
-		assert_int_equal(wrk_engine_runtime(e2), WRK_RUNTIME_THREADS);
-		transfer(e2, CRYP_BACKEND_OPENSSL, 0, 2 * MIB, 3);
-		wrk_engine_free(e2);
-	}
-	/* A slowed lcore worker keeps the order. */
-	wrk_test_set_worker_delay(e, 1, 300);
-	transfer(e, CRYP_BACKEND_OPENSSL, 0, 4 * MIB, 5);
+	e = xfer_engine("openssl", xfer_algs[0].cipher, 2, WRK_RUNTIME_DPDK);
+	e2 = xfer_engine("openssl", xfer_algs[0].cipher, 2, WRK_RUNTIME_DPDK);
+	assert_int_equal(wrk_engine_runtime(e), WRK_RUNTIME_DPDK);
+	assert_int_equal(wrk_engine_runtime(e2), WRK_RUNTIME_THREADS);
+	memset(&xp, 0, sizeof(xp));
+	xp.backend = CRYP_BACKEND_OPENSSL;
+	xp.cipher = xfer_algs[0].cipher;
+	xp.port = wrk_engine_port(e2, 0);
+	xp.bytes = 2 * XFER_MIB;
+	xp.rekey = true;
+	xp.seed = 3;
+	xfer_run(&xp);
+	wrk_engine_free(e2);
 	wrk_engine_free(e);
+	/* A slowed lcore worker keeps the order; each in turn. */
+	for (nw = 1; nw <= 2; nw++) {
+		for (slow = 0; slow < nw; slow++) {
+			e = xfer_engine("openssl", xfer_algs[0].cipher, nw,
+			    WRK_RUNTIME_DPDK);
+			assert_int_equal(
+			    wrk_engine_runtime(e), WRK_RUNTIME_DPDK);
+			xfer_slow_order(e, CRYP_BACKEND_OPENSSL, &xfer_algs[0],
+			    slow, 4 * XFER_MIB, 5 + slow + 2 * nw);
+			wrk_engine_free(e);
+		}
+	}
+	/* The same on the device. */
+	if (cryp_backend_available(CRYP_BACKEND_CRYPTODEV)) {
+		e = xfer_engine(
+		    "cryptodev", xfer_algs[3].cipher, 2, WRK_RUNTIME_DPDK);
+		xfer_slow_order(e, CRYP_BACKEND_CRYPTODEV, &xfer_algs[3], 1,
+		    4 * XFER_MIB, 9);
+		wrk_engine_free(e);
+	}
 }
 
 static int
@@ -250,7 +299,6 @@ child_dpdk(void)
 		print_message("EAL did not start here: skipped\n");
 		return SKIPPED;
 	}
-	big = getenv("QSSH_TEST_BIG") != NULL;
 	return cmocka_run_group_tests_name("dpdk", t, NULL, NULL);
 }
 
@@ -271,6 +319,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_eal_failure_falls_back),
+		cmocka_unit_test(test_eal_late_failure_falls_back),
 		cmocka_unit_test(test_dpdk_lcores),
 	};
 

@@ -2,8 +2,10 @@
 /*
  * Transport with the crypto worker engine (threads runtime): byte-exact
  * transfers both ways with a rekey in the middle for every CPU backend,
- * worker count and algorithm; order under a slowed worker; a MAC failure
- * decrypted on a worker; the event fd.
+ * worker count and algorithm (16 MiB each; test_transport_workers_big
+ * moves 256 MiB, test_dpdk_workers covers cryptodev and DPDK lcores);
+ * order under a slowed worker; a MAC failure decrypted on a worker; the
+ * event fd; detaching mid-stream.
  */
 #include <poll.h>
 #include <setjmp.h>
@@ -21,67 +23,10 @@
 #include "dataplane/transport.h"
 #include "dataplane/workers.h"
 
-/* test_transport_workers_xfer.c */
-struct xfer_params {
-	enum cryp_backend_id backend;
-	const char *cipher;
-	const char *mac;
-	struct wrk_port *port;
-	uint64_t bytes;
-	bool rekey;
-	bool strict;
-	uint32_t max_payload;
-	uint64_t seed;
-};
-void xfer_run(const struct xfer_params *xp);
-struct wrk_engine *xfer_engine(const char *backend, const char *cipher,
-    uint32_t nworkers, enum wrk_runtime rt);
+#include "test_transport_workers_xfer.h"
 
-#define MIB (1024u * 1024u)
-
-static const struct {
-	const char *cipher;
-	const char *mac;
-} algs[] = {
-	{ "aes128-gcm@openssh.com", NULL },
-	{ "aes256-gcm@openssh.com", NULL },
-	{ "chacha20-poly1305@openssh.com", NULL },
-	{ "aes128-ctr", "hmac-sha2-256-etm@openssh.com" },
-};
-
-static void
-run_one(enum cryp_backend_id be, uint32_t nw, size_t a, uint64_t bytes)
-{
-	struct xfer_params xp;
-	struct wrk_engine *e;
-
-	if (!cryp_backend_supports(be, cryp_cipher_by_name(algs[a].cipher)->id,
-		algs[a].mac != NULL ? cryp_mac_by_name(algs[a].mac)->id
-				    : CRYP_MAC_NONE)) {
-		print_message("skip %s %s on %s\n", algs[a].cipher,
-		    algs[a].mac != NULL ? algs[a].mac : "",
-		    cryp_backend_name(be));
-		return;
-	}
-	e = xfer_engine(
-	    cryp_backend_name(be), algs[a].cipher, nw, WRK_RUNTIME_THREADS);
-	assert_int_equal(wrk_engine_runtime(e), WRK_RUNTIME_THREADS);
-	memset(&xp, 0, sizeof(xp));
-	xp.backend = be;
-	xp.cipher = algs[a].cipher;
-	xp.mac = algs[a].mac;
-	xp.port = wrk_engine_port(e, 0);
-	xp.bytes = bytes;
-	xp.rekey = true;
-	xp.strict = (a + nw) % 2 == 0;
-	xp.seed = 1000 * a + nw + 7 * (uint64_t)be;
-	print_message("%s %s%s%s workers %u: %llu MiB each way\n",
-	    cryp_backend_name(be), algs[a].cipher, algs[a].mac ? " " : "",
-	    algs[a].mac ? algs[a].mac : "", nw,
-	    (unsigned long long)(bytes / MIB));
-	xfer_run(&xp);
-	wrk_engine_free(e);
-}
+/* Per combination here; test_transport_workers_big moves 256 MiB. */
+#define MATRIX_BYTES (16ull * XFER_MIB)
 
 static void
 test_matrix(void **state)
@@ -99,8 +44,10 @@ test_matrix(void **state)
 			continue;
 		}
 		for (nw = 0; nw <= 2; nw++)
-			for (a = 0; a < sizeof(algs) / sizeof(algs[0]); a++)
-				run_one(bes[b], nw, a, 16 * MIB);
+			for (a = 0; a < xfer_num_algs; a++)
+				(void)xfer_combo(bes[b], WRK_RUNTIME_THREADS,
+				    nw, &xfer_algs[a], MATRIX_BYTES,
+				    1000 * a + nw + 7 * (uint64_t)bes[b]);
 	}
 }
 
@@ -112,12 +59,12 @@ test_inline_baseline(void **state)
 	size_t a;
 
 	(void)state;
-	for (a = 0; a < sizeof(algs) / sizeof(algs[0]); a++) {
+	for (a = 0; a < xfer_num_algs; a++) {
 		memset(&xp, 0, sizeof(xp));
 		xp.backend = CRYP_BACKEND_OPENSSL;
-		xp.cipher = algs[a].cipher;
-		xp.mac = algs[a].mac;
-		xp.bytes = 2 * MIB;
+		xp.cipher = xfer_algs[a].cipher;
+		xp.mac = xfer_algs[a].mac;
+		xp.bytes = 2 * XFER_MIB;
 		xp.rekey = true;
 		xp.strict = true;
 		xp.seed = 77 + a;
@@ -125,51 +72,32 @@ test_inline_baseline(void **state)
 	}
 }
 
-/* Non-etm CTR reads lengths through the busy session: one at a time. */
-static void
-test_ctr_non_etm(void **state)
-{
-	struct xfer_params xp;
-	struct wrk_engine *e;
-
-	(void)state;
-	e = xfer_engine("openssl", "aes256-ctr", 1, WRK_RUNTIME_THREADS);
-	memset(&xp, 0, sizeof(xp));
-	xp.backend = CRYP_BACKEND_OPENSSL;
-	xp.cipher = "aes256-ctr";
-	xp.mac = "hmac-sha2-512";
-	xp.port = wrk_engine_port(e, 0);
-	xp.bytes = 2 * MIB;
-	xp.rekey = true;
-	xp.seed = 99;
-	xfer_run(&xp);
-	wrk_engine_free(e);
-}
-
-/* A worker that sleeps after each burst: order must hold regardless. */
+/*
+ * A slowed worker, each in turn, of one and of two, while the mode changes
+ * at random between inline, offload and auto: order must hold regardless.
+ * GCM (invocation counter) and CTR (key stream) both advance with every
+ * packet.
+ */
 static void
 test_slow_worker_order(void **state)
 {
-	struct xfer_params xp;
+	static const size_t which[] = { 0, 3 };
 	struct wrk_engine *e;
 	uint32_t nw, slow;
+	size_t i;
 
 	(void)state;
-	for (nw = 1; nw <= 2; nw++) {
-		for (slow = 0; slow < nw; slow++) {
-			e = xfer_engine("openssl", "aes128-gcm@openssh.com", nw,
-			    WRK_RUNTIME_THREADS);
-			wrk_test_set_worker_delay(e, slow, 300);
-			memset(&xp, 0, sizeof(xp));
-			xp.backend = CRYP_BACKEND_OPENSSL;
-			xp.cipher = "aes128-gcm@openssh.com";
-			xp.port = wrk_engine_port(e, 0);
-			xp.bytes = 4 * MIB;
-			xp.max_payload = 4096;
-			xp.rekey = true;
-			xp.seed = 5 + slow;
-			xfer_run(&xp);
-			wrk_engine_free(e);
+	for (i = 0; i < sizeof(which) / sizeof(which[0]); i++) {
+		for (nw = 1; nw <= 2; nw++) {
+			for (slow = 0; slow < nw; slow++) {
+				e = xfer_engine("openssl",
+				    xfer_algs[which[i]].cipher, nw,
+				    WRK_RUNTIME_THREADS);
+				xfer_slow_order(e, CRYP_BACKEND_OPENSSL,
+				    &xfer_algs[which[i]], slow, 4 * XFER_MIB,
+				    5 + slow + 2 * nw + 10 * i);
+				wrk_engine_free(e);
+			}
 		}
 	}
 }
@@ -352,7 +280,6 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_inline_baseline),
 		cmocka_unit_test(test_matrix),
-		cmocka_unit_test(test_ctr_non_etm),
 		cmocka_unit_test(test_slow_worker_order),
 		cmocka_unit_test(test_mac_failure),
 		cmocka_unit_test(test_event_fd),
