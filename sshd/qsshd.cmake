@@ -4,6 +4,7 @@ add_executable(qsshd
   ${CMAKE_CURRENT_LIST_DIR}/qsshd_main.c
   ${CMAKE_CURRENT_LIST_DIR}/qsshd_monitor.c
   ${CMAKE_CURRENT_LIST_DIR}/qsshd_control.c
+  ${CMAKE_CURRENT_LIST_DIR}/qsshd_dataplane.c
   ${CMAKE_CURRENT_LIST_DIR}/qsshd_pam.c
   ${CMAKE_CURRENT_LIST_DIR}/qsshd_login.c)
 set_target_properties(qsshd PROPERTIES

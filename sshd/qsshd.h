@@ -42,6 +42,8 @@ struct qsshd_peer {
 	int lport;
 	/* write end closed when authenticated (MaxStartups), or -1 */
 	int startup_fd;
+	/* in_fd is the control end of a relay to the dataplane process */
+	bool relayed;
 };
 
 /* The per-connection monitor (forks the control process); exit status. */
@@ -49,6 +51,16 @@ int qsshd_connection(struct qsshd *d, struct qsshd_peer *peer);
 /* The sandboxed control process (never returns). */
 void qsshd_control(struct qsshd *d, const struct qsshd_peer *peer,
     const struct servconf *cfg, int mon_fd) __attribute__((noreturn));
+
+/*
+ * The dataplane process (qsshd_dataplane.c): its main loop, serving the
+ * connections the listener hands over on ctl_fd (never returns), and the
+ * listener's hand-over of one connection: *relay is the control end.
+ */
+void
+qsshd_dataplane_main(struct qsshd *d, int ctl_fd) __attribute__((noreturn));
+int qsshd_dataplane_handoff(int dp_fd, int net_in, int net_out,
+    const struct qsshd_peer *peer, int *relay);
 
 /* Passwords: PAM or shadow+crypt.  0 accepted. */
 struct qsshd_pam;

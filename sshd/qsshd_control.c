@@ -3,10 +3,14 @@
  * The per-connection control process of qsshd.  It enters the sandbox
  * before it reads a byte from the peer and stays there: version exchange,
  * key exchange (and rekeys), user authentication and the connection
- * protocol run here; everything privileged is a monitor request.  Session
- * data is shuttled between the channels and the descriptors the monitor
- * passed (pty master, or a socket for stdin/stdout and a pipe for stderr),
- * within the channel windows.
+ * protocol run here; everything privileged is a monitor request.
+ *
+ * Normally the connection's socket belongs to the dataplane process and
+ * this process talks to it over a relay (dataplane/relay.h): a session's
+ * descriptors (pty master, or a socket for stdin/stdout and a pipe for
+ * stderr) are bound to its channel there, and its data never comes here.
+ * Without a dataplane process, this process reads the socket itself and
+ * shuttles session data within the channel windows.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +37,7 @@
 #include "control/monitor.h"
 #include "control/privsep.h"
 #include "crypto-offload/cryp.h"
+#include "dataplane/relay.h"
 #include "dataplane/transport.h"
 #include "drivers/sock.h"
 #include "qsshd.h"
@@ -61,6 +66,9 @@ struct csess {
 	bool exited;
 	uint32_t wstatus;
 	bool finished;
+	/* Relay: BIND sent (binding) and acknowledged (bound). */
+	bool binding, bound;
+	bool exit_told;
 };
 
 struct conn {
@@ -438,6 +446,8 @@ encode_modes(const struct chan_tty_modes *m, struct qssh_buf *b)
 	return 0;
 }
 
+static int sess_bind(struct conn *cn, struct csess *s);
+
 static bool
 sess_start(struct conn *cn, struct csess *s, enum monitor_exec_kind kind,
     const char *command)
@@ -481,7 +491,137 @@ sess_start(struct conn *cn, struct csess *s, enum monitor_exec_kind kind,
 	(void)set_nonblock(s->io_fd);
 	if (s->err_fd >= 0)
 		(void)set_nonblock(s->err_fd);
+	if (cn->peer->relayed && (r = sess_bind(cn, s)) != 0) {
+		qlog_error(
+		    "session %u: dataplane: %s", s->id, qssh_strerror(r));
+		cn->closing = true;
+	}
 	return true;
+}
+
+/* Queue an application record and send it with descriptors attached. */
+static int
+relay_send_fds(
+    struct conn *cn, const struct qssh_buf *rec, const int *fds, size_t nfds)
+{
+	union {
+		struct cmsghdr h;
+		uint8_t b[CMSG_SPACE(4 * sizeof(int))];
+	} cbuf;
+	struct cmsghdr *cm;
+	struct qssh_view v;
+	struct msghdr mh;
+	struct iovec iov;
+	ssize_t n;
+	int r;
+
+	if (nfds == 0 || nfds > 4)
+		return QSSH_ERR_INVALID_ARGUMENT;
+	/* The descriptors ride on the record's first byte. */
+	if ((r = flush_out(cn, true)) != 0)
+		return r;
+	if ((r = tport_relay_send_app(
+		 cn->t, qssh_buf_ptr(rec), qssh_buf_len(rec))) != 0)
+		return r;
+	v = tport_output(cn->t);
+	memset(&mh, 0, sizeof(mh));
+	memset(&cbuf, 0, sizeof(cbuf));
+	iov.iov_base = (void *)(uintptr_t)v.p;
+	iov.iov_len = v.len;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cbuf.b;
+	mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+	memcpy(CMSG_DATA(cm), fds, nfds * sizeof(int));
+	for (;;) {
+		n = sendmsg(cn->peer->out_fd, &mh, MSG_NOSIGNAL);
+		if (n > 0)
+			break;
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			struct pollfd pfd = { cn->peer->out_fd, POLLOUT, 0 };
+
+			(void)poll(&pfd, 1, 5000);
+			continue;
+		}
+		return QSSH_ERR_CONN_CLOSED;
+	}
+	(void)tport_output_consume(cn->t, (size_t)n);
+	return flush_out(cn, true);
+}
+
+/*
+ * Hand the session's descriptors and its channel's data path to the
+ * dataplane.  From here on its CHANNEL_DATA, EXTENDED_DATA,
+ * WINDOW_ADJUST and EOF stay there; until RELAY_APP_BOUND comes back,
+ * those that reach this process anyway are sent after it.
+ */
+static int
+sess_bind(struct conn *cn, struct csess *s)
+{
+	struct qssh_buf *b;
+	int fds[2];
+	size_t nfds = 0;
+	uint8_t flags = 0;
+	int r;
+
+	fds[nfds++] = s->io_fd;
+	if (s->err_fd >= 0)
+		fds[nfds++] = s->err_fd;
+	if (s->is_pty)
+		flags |= RELAY_BIND_PTY;
+	if (s->in_eof)
+		flags |= RELAY_BIND_EOF;
+	if ((b = qssh_buf_new()) == NULL)
+		return QSSH_ERR_ALLOC;
+	if ((r = qssh_buf_put_u8(b, RELAY_APP_BIND)) != 0 ||
+	    (r = qssh_buf_put_u32(b, chan_id(s->ch))) != 0 ||
+	    (r = qssh_buf_put_u32(b, chan_remote_id(s->ch))) != 0 ||
+	    (r = qssh_buf_put_u32(b, chan_local_window(s->ch))) != 0 ||
+	    (r = qssh_buf_put_u32(b, chan_local_max_packet(s->ch))) != 0 ||
+	    (r = qssh_buf_put_u32(b, chan_remote_window(s->ch))) != 0 ||
+	    (r = qssh_buf_put_u32(b, chan_remote_max_packet(s->ch))) != 0 ||
+	    (r = qssh_buf_put_u8(b, flags)) != 0 ||
+	    (r = qssh_buf_put_u8(b, (uint8_t)nfds)) != 0 ||
+	    (r = qssh_buf_put_string(
+		 b, qssh_buf_ptr(s->in), qssh_buf_len(s->in))) != 0 ||
+	    (r = relay_send_fds(cn, b, fds, nfds)) != 0) {
+		qssh_buf_free(b);
+		return r;
+	}
+	qssh_buf_free(b);
+	qssh_buf_reset(s->in);
+	s->binding = true;
+	/* The pty master stays for window-change; the rest is theirs. */
+	if (!s->is_pty) {
+		close(s->io_fd);
+		s->io_fd = -1;
+	}
+	if (s->err_fd >= 0) {
+		close(s->err_fd);
+		s->err_fd = -1;
+	}
+	return 0;
+}
+
+static struct csess *
+sess_by_chan_id(struct conn *cn, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < MAX_SESS; i++) {
+		struct csess *s = cn->sess[i];
+
+		if (s != NULL && !s->dead && s->ch != NULL &&
+		    chan_id(s->ch) == id)
+			return s;
+	}
+	return NULL;
 }
 
 static uint32_t
@@ -828,6 +968,22 @@ sessions_io(struct conn *cn, struct pollfd *pfd, size_t npfd)
 			if (pfd[j].fd == s->exit_fd)
 				sess_read_exit(s);
 		}
+		if (s->binding || s->bound) {
+			uint8_t rec[5];
+
+			if (s->exited && s->is_pty && !s->exit_told) {
+				/* A pty's end is EAGAIN once it exited. */
+				s->exit_told = true;
+				rec[0] = RELAY_APP_EXITED;
+				qssh_put_u32be(rec + 1, chan_id(s->ch));
+				if ((r = tport_relay_send_app(
+					 cn->t, rec, sizeof(rec))) != 0)
+					return r;
+			}
+			if ((r = sess_maybe_finish(s)) != 0)
+				return r;
+			continue;
+		}
 		if ((r = sess_pump_in(s)) != 0 ||
 		    (r = sess_pump_out(s, &s->io_fd, 0, &s->out_eof)) != 0 ||
 		    (r = sess_pump_out(s, &s->err_fd, CHAN_EXTENDED_DATA_STDERR,
@@ -864,6 +1020,14 @@ sessions_poll(struct conn *cn, struct pollfd *pfd, size_t max)
 		if (s == NULL || !s->started || s->dead || s->ch == NULL)
 			continue;
 		room = chan_writable(s->ch) > 0;
+		if (s->binding || s->bound) {
+			if (s->exit_fd >= 0) {
+				pfd[n].fd = s->exit_fd;
+				pfd[n].events = POLLIN;
+				n++;
+			}
+			continue;
+		}
 		if (s->io_fd >= 0) {
 			pfd[n].fd = s->io_fd;
 			pfd[n].events = 0;
@@ -910,12 +1074,77 @@ after_auth(struct conn *cn)
 	return 0;
 }
 
+/* RELAY_APP_BOUND and RELAY_APP_DRAINED from the dataplane. */
+static int
+handle_app(struct conn *cn, struct qssh_view pl)
+{
+	struct csess *s;
+	uint8_t app, rec[5];
+	uint32_t id;
+
+	if (qssh_view_get_u8(&pl, &app) != 0 ||
+	    qssh_view_get_u32(&pl, &id) != 0 || pl.len != 0)
+		return QSSH_ERR_PROTOCOL;
+	/* The channel may be gone (the peer closed it): nothing to do. */
+	if ((s = sess_by_chan_id(cn, id)) == NULL)
+		return 0;
+	switch (app) {
+	case RELAY_APP_BOUND:
+		if (!s->binding)
+			return QSSH_ERR_PROTOCOL;
+		s->binding = false;
+		s->bound = true;
+		rec[0] = RELAY_APP_BIND_DONE;
+		qssh_put_u32be(rec + 1, id);
+		return tport_relay_send_app(cn->t, rec, sizeof(rec));
+	case RELAY_APP_DRAINED:
+		if (!s->bound)
+			return QSSH_ERR_PROTOCOL;
+		s->out_eof = s->err_eof = true;
+		return sess_maybe_finish(s);
+	default:
+		return QSSH_ERR_PROTOCOL;
+	}
+}
+
+/*
+ * A channel message that the dataplane relayed before it took the channel
+ * over: it goes back, after the binding, in order.
+ */
+static bool
+forward_if_binding(struct conn *cn, uint8_t type, struct qssh_view pl, int *rp)
+{
+	struct qssh_view v = pl;
+	struct qssh_buf *b;
+	struct csess *s;
+	uint32_t id;
+
+	*rp = 0;
+	if (type < SSH_MSG_CHANNEL_WINDOW_ADJUST ||
+	    type > SSH_MSG_CHANNEL_CLOSE || qssh_view_get_u32(&v, &id) != 0 ||
+	    (s = sess_by_chan_id(cn, id)) == NULL || !s->binding)
+		return false;
+	if ((b = qssh_buf_new()) == NULL) {
+		*rp = QSSH_ERR_ALLOC;
+		return true;
+	}
+	if ((*rp = qssh_buf_put_u8(b, RELAY_APP_FORWARD)) == 0 &&
+	    (*rp = qssh_buf_put_u8(b, type)) == 0 &&
+	    (*rp = qssh_buf_put(b, pl.p, pl.len)) == 0)
+		*rp = tport_relay_send_app(
+		    cn->t, qssh_buf_ptr(b), qssh_buf_len(b));
+	qssh_buf_free(b);
+	return true;
+}
+
 static int
 handle_packet(struct conn *cn, uint8_t type, struct qssh_view pl)
 {
 	char *svc = NULL;
 	int r;
 
+	if (type == TPORT_MSG_RELAY_APP)
+		return cn->authed ? handle_app(cn, pl) : QSSH_ERR_PROTOCOL;
 	switch (type) {
 	case SSH_MSG_SERVICE_REQUEST:
 		if ((r = tctl_parse_service(pl, &svc)) != 0)
@@ -968,6 +1197,9 @@ handle_packet(struct conn *cn, uint8_t type, struct qssh_view pl)
 		    type <= SSH_MSG_CHANNEL_FAILURE) {
 			if (!cn->authed || cn->chans == NULL)
 				return QSSH_ERR_UNEXPECTED_MESSAGE;
+			if (cn->peer->relayed &&
+			    forward_if_binding(cn, type, pl, &r))
+				return r;
 			r = chan_ctx_handle_packet(cn->chans, type, pl);
 			if (r == QSSH_ERR_NOT_SUPPORTED)
 				return 0;
@@ -1180,7 +1412,8 @@ qsshd_control(struct qsshd *d, const struct qsshd_peer *peer,
 	(void)sock_set_nonblock(peer->in_fd, true);
 	if (peer->out_fd != peer->in_fd)
 		(void)sock_set_nonblock(peer->out_fd, true);
-	(void)sock_set_tcp_opts(peer->in_fd, cfg->tcp_keep_alive);
+	if (!peer->relayed)
+		(void)sock_set_tcp_opts(peer->in_fd, cfg->tcp_keep_alive);
 	memset(&kc, 0, sizeof(kc));
 	kc.kex_algs = cfg->kex_algorithms;
 	kc.hostkey_algs = cfg->host_key_algorithms;
@@ -1214,8 +1447,9 @@ qsshd_control(struct qsshd *d, const struct qsshd_peer *peer,
 		    cfg->version_addendum);
 	else
 		snprintf(ident, sizeof(ident), "%s", QSSHD_VERSION);
-	if ((cn.t = tport_new(true, cryp_backend_default())) == NULL ||
-	    tport_send_version(cn.t, ident) != 0) {
+	cn.t = peer->relayed ? tport_new_relay(true)
+			     : tport_new(true, cryp_backend_default());
+	if (cn.t == NULL || tport_send_version(cn.t, ident) != 0) {
 		qlog_error("transport setup failed");
 		die(255);
 	}

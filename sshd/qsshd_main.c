@@ -58,7 +58,10 @@ static struct {
 	struct child children[MAX_CHILDREN];
 	int startups;
 	bool throttling;
-} g;
+	/* The dataplane process and the listener's socket to it. */
+	pid_t dp_pid;
+	int dp_fd;
+} g = { .dp_fd = -1 };
 
 static int sig_pipe[2] = { -1, -1 };
 static volatile sig_atomic_t got_hup, got_term, got_chld;
@@ -484,6 +487,16 @@ reap_children(void)
 	int st;
 
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		if (pid == g.dp_pid) {
+			qlog_error("dataplane process %ld exited (status %d); "
+				   "starting a new one for new connections",
+			    (long)pid, st);
+			g.dp_pid = 0;
+			if (g.dp_fd >= 0)
+				close(g.dp_fd);
+			g.dp_fd = -1;
+			continue;
+		}
 		for (i = 0; i < MAX_CHILDREN; i++) {
 			if (g.children[i].pid == pid) {
 				child_gone(&g.children[i]);
@@ -514,6 +527,87 @@ reset_signals_for_child(void)
 	(void)signal(SIGINT, SIG_DFL);
 	(void)signal(SIGQUIT, SIG_DFL);
 	(void)signal(SIGCHLD, SIG_DFL);
+}
+
+/* Fork the dataplane process (qsshd_dataplane.c). */
+static int
+dp_start(void)
+{
+	int sp[2];
+	size_t i;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1) {
+		qlog_error("dataplane: socketpair: %s", strerror(errno));
+		return -1;
+	}
+	if ((pid = fork()) == -1) {
+		qlog_error("dataplane: fork: %s", strerror(errno));
+		close(sp[0]);
+		close(sp[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		reset_signals_for_child();
+		for (i = 0; i < g.num_listen; i++)
+			close(g.listen_fds[i]);
+		for (i = 0; i < MAX_CHILDREN; i++) {
+			if (g.children[i].startup_rd >= 0)
+				close(g.children[i].startup_rd);
+		}
+		if (sig_pipe[0] >= 0) {
+			close(sig_pipe[0]);
+			close(sig_pipe[1]);
+		}
+		close(sp[0]);
+		qsshd_dataplane_main(&g.d, sp[1]);
+	}
+	close(sp[1]);
+	g.dp_pid = pid;
+	g.dp_fd = sp[0];
+	return 0;
+}
+
+/*
+ * Give the connection's socket to the dataplane process; the peer's
+ * descriptors become the control end of its relay.  On failure the
+ * connection is served directly by its control process.
+ */
+static void
+dp_handoff(struct qsshd_peer *peer)
+{
+	int relay = -1, tries, r = QSSH_ERR_CONN_CLOSED, fd;
+
+	(void)sock_set_tcp_opts(peer->in_fd, g.d.cfg->tcp_keep_alive);
+	for (tries = 0; tries < 2; tries++) {
+		if (g.dp_fd < 0 && dp_start() != 0)
+			break;
+		r = qsshd_dataplane_handoff(
+		    g.dp_fd, peer->in_fd, peer->out_fd, peer, &relay);
+		if (r == 0)
+			break;
+		close(g.dp_fd);
+		g.dp_fd = -1;
+	}
+	if (r != 0) {
+		qlog_error("dataplane: cannot hand over the connection from "
+			   "%s port %d (%s); serving it directly",
+		    peer->addr, peer->port, qssh_strerror(r));
+		return;
+	}
+	if (peer->in_fd > 2)
+		close(peer->in_fd);
+	if (peer->out_fd != peer->in_fd && peer->out_fd > 2)
+		close(peer->out_fd);
+	if (peer->in_fd <= 2 &&
+	    (fd = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0) {
+		/* inetd: 0 and 1 now belong to the dataplane alone. */
+		(void)dup2(fd, peer->in_fd);
+		(void)dup2(fd, peer->out_fd);
+		close(fd);
+	}
+	peer->in_fd = peer->out_fd = relay;
+	peer->relayed = true;
 }
 
 static void
@@ -557,13 +651,19 @@ handle_accept(int lfd)
 			g.throttling = false;
 		}
 	}
+	dp_handoff(&peer);
 	if (g.d.debug > 0) {
 		/* -d: one connection, no listener fork. */
 		for (i = 0; i < g.num_listen; i++)
 			close(g.listen_fds[i]);
 		g.num_listen = 0;
+		if (g.dp_fd >= 0)
+			close(g.dp_fd);
+		g.dp_fd = -1;
 		exit(qsshd_connection(&g.d, &peer));
 	}
+	/* The descriptor is now the relay's control end (or the socket). */
+	fd = peer.in_fd;
 	if (pipe2(sp, O_CLOEXEC) == -1) {
 		close(fd);
 		return;
@@ -586,6 +686,8 @@ handle_accept(int lfd)
 		close(sig_pipe[0]);
 		close(sig_pipe[1]);
 		close(sp[0]);
+		if (g.dp_fd >= 0)
+			close(g.dp_fd);
 		peer.startup_fd = sp[1];
 		_exit(qsshd_connection(&g.d, &peer));
 	}
@@ -730,6 +832,10 @@ run_inetd(void)
 	peer.startup_fd = -1;
 	peer_names(0, &peer);
 	/* Keep 0 and 1 for the connection; log elsewhere. */
+	dp_handoff(&peer);
+	if (g.dp_fd >= 0)
+		close(g.dp_fd);
+	g.dp_fd = -1;
 	return qsshd_connection(&g.d, &peer);
 }
 
@@ -875,6 +981,9 @@ main(int argc, char **argv)
 	if (d->debug == 0)
 		write_pid_file(d->cfg);
 	(void)s;
+	if (dp_start() != 0)
+		qlog_error("dataplane process not started; connections are "
+			   "served by their control processes");
 	listen_loop();
 	return 0;
 }

@@ -121,8 +121,13 @@ qssh_buf_ensure(struct qssh_buf *b, size_t len)
 		return QSSH_ERR_NO_BUFFER_SPACE;
 	if (len <= b->alloc - b->size)
 		return 0;
-	/* Compact first if that is enough and cheap. */
-	if (b->off > 0 && len <= b->alloc - used && b->off >= used) {
+	/*
+	 * Compact first if that is enough and cheap: the bytes moved are no
+	 * more than those freed, or the front freed is a quarter of the
+	 * buffer (moving is then paid for by the appends it makes room for).
+	 */
+	if (b->off > 0 && len <= b->alloc - used &&
+	    (b->off >= used || b->off >= b->alloc / 4)) {
 		memmove(b->d, b->d + b->off, used);
 		qssh_wipe(b->d + used, b->dirty - used);
 		b->dirty = used;
@@ -134,6 +139,9 @@ qssh_buf_ensure(struct qssh_buf *b, size_t len)
 	nalloc = b->alloc < BUF_INITIAL ? BUF_INITIAL : b->alloc;
 	while (nalloc < need)
 		nalloc = nalloc > SIZE_MAX / 2 ? need : nalloc * 2;
+	/* Never a new buffer of the same size: that would repeat at once. */
+	if (nalloc == b->alloc && nalloc <= SIZE_MAX / 2)
+		nalloc *= 2;
 	if (nalloc > b->max && need <= b->max)
 		nalloc = b->max;
 	/* A fresh allocation (not realloc) so no stale copy survives unwiped. */

@@ -173,11 +173,12 @@ set_limit(int resource, const char *name, rlim_t v)
 }
 
 static int
-set_limits(unsigned nofile)
+set_limits(unsigned nofile, bool keep_fsize)
 {
 	int r;
 
-	if ((r = set_limit(RLIMIT_FSIZE, "RLIMIT_FSIZE", 0)) != 0 ||
+	if ((!keep_fsize &&
+		(r = set_limit(RLIMIT_FSIZE, "RLIMIT_FSIZE", 0)) != 0) ||
 	    (r = set_limit(RLIMIT_NPROC, "RLIMIT_NPROC", 0)) != 0 ||
 	    (r = set_limit(RLIMIT_CORE, "RLIMIT_CORE", 0)) != 0 ||
 	    (r = set_limit(RLIMIT_NOFILE, "RLIMIT_NOFILE", nofile)) != 0)
@@ -239,7 +240,7 @@ privsep_sandbox_apply(const struct privsep_sandbox_opts *opts)
 		return r;
 	if ((r = drop_privileges(&ids)) != 0)
 		return r;
-	if ((r = set_limits(nofile)) != 0)
+	if ((r = set_limits(nofile, opts != NULL && opts->keep_fsize)) != 0)
 		return r;
 	if ((r = set_prctls()) != 0)
 		return r;

@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "control/kex.h"
+#include "dataplane/relay.h"
 #include "dataplane/transport.h"
 
 /* Bound on EXT_INFO entries we look at. */
@@ -224,6 +225,11 @@ tctl_handle_packet(
 
 	*consumed = true;
 	c->fatal_msg[0] = '\0';
+	/* A relay's application records are the caller's. */
+	if (type == TPORT_MSG_RELAY_APP && tport_is_relay(c->t)) {
+		*consumed = false;
+		return 0;
+	}
 	first_kexinit =
 	    type == SSH_MSG_KEXINIT && !kex_peer_kexinit_seen(c->kex);
 	if (!kex_peer_kexinit_seen(c->kex) && type != SSH_MSG_KEXINIT)

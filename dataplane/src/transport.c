@@ -19,6 +19,7 @@
 #include "common/err.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "dataplane/relay.h"
 #include "transport_priv.h"
 
 /* Output queue cap: plenty of whole packets, but not unbounded. */
@@ -197,6 +198,15 @@ dir_account(struct tport_dir *d, size_t wire_len, uint32_t pkt_len)
 void
 tport_set_rekey_limits(struct tport *t, uint64_t bytes, uint32_t seconds)
 {
+	uint8_t rec[12];
+
+	if (t->relay) {
+		qssh_put_u64be(rec, bytes);
+		qssh_put_u32be(rec + 8, seconds);
+		if (tport_relay_simple(
+			t, RELAY_REKEY_LIMITS, rec, sizeof(rec)) != 0)
+			return;
+	}
 	t->rekey_bytes = bytes;
 	t->rekey_seconds = seconds;
 	t->rx.max_blocks = dir_max_blocks(t, &t->rx);
@@ -220,6 +230,8 @@ tport_rekey_needed(const struct tport *t)
 {
 	uint64_t now;
 
+	if (t->relay)
+		return t->relay_rekey;
 	if (!t->rx.keyed && !t->tx.keyed)
 		return false;
 	now = t->rekey_seconds != 0 ? qssh_monotime_ms() : 0;
@@ -340,6 +352,8 @@ tport_set_keys_out(struct tport *t, const struct tport_keys *keys)
 
 	if (t->out_err != 0)
 		return t->out_err;
+	if (t->relay)
+		return tport_relay_keys(t, true, keys);
 	/* Packets under the old keys finish first. */
 	if ((r = tport_wq_unbind(t, &t->tx)) != 0)
 		return r;
@@ -359,6 +373,8 @@ tport_set_keys_in(struct tport *t, const struct tport_keys *keys)
 {
 	int r;
 
+	if (t->relay)
+		return tport_relay_keys(t, false, keys);
 	if ((r = tport_wq_unbind(t, &t->rx)) != 0)
 		return r;
 	r = dir_set_keys(t, &t->rx, keys, false);
@@ -374,7 +390,11 @@ tport_set_keys_in(struct tport *t, const struct tport_keys *keys)
 void
 tport_set_strict_kex(struct tport *t, bool strict)
 {
+	uint8_t b = strict ? 1 : 0;
+
 	t->strict_kex = strict;
+	if (t->relay)
+		(void)tport_relay_simple(t, RELAY_STRICT_KEX, &b, 1);
 }
 
 bool
@@ -386,8 +406,18 @@ tport_first_kex_done(const struct tport *t)
 void
 tport_kex_started(struct tport *t)
 {
+	if (t->relay) {
+		(void)tport_relay_simple(t, RELAY_KEX_STARTED, NULL, 0);
+		return;
+	}
 	t->kex_out = true;
 	t->rx_serial = true;
+}
+
+bool
+tport_kex_holding(const struct tport *t)
+{
+	return t->kex_out;
 }
 
 static int
@@ -409,6 +439,10 @@ tport_auth_done(struct tport *t)
 	int r;
 
 	t->authenticated = true;
+	if (t->relay) {
+		(void)tport_relay_simple(t, RELAY_AUTH_DONE, NULL, 0);
+		return;
+	}
 	if ((r = dir_auth_done(&t->tx, true)) != 0 && t->out_err == 0)
 		t->out_err = r;
 	if ((r = dir_auth_done(&t->rx, false)) != 0 && t->in_err == 0)
@@ -457,6 +491,8 @@ pad_fill(struct tport *t, uint8_t *dst, size_t n)
 static int
 send_now(struct tport *t, uint8_t type, const void *payload, size_t len)
 {
+	if (t->relay)
+		return tport_relay_packet(t, type, payload, len);
 	struct tport_dir *d = &t->tx;
 	struct cryp_op op;
 	size_t body_len, base, pad, plen, total = 0;
@@ -614,6 +650,9 @@ tport_output_consume(struct tport *t, size_t len)
 {
 	if (len > tport_output_len(t))
 		return QSSH_ERR_INVALID_ARGUMENT;
+	/* Relay records carry keys in the clear: wipe what was written. */
+	if (t->relay)
+		qssh_wipe(tport_fifo_ptr(&t->out), len);
 	tport_fifo_consume(&t->out, len);
 	return 0;
 }
@@ -642,6 +681,14 @@ tport_input(struct tport *t, const void *data, size_t len)
 	if (t->rx.wq.on)
 		tport_wq_rx_scan(t);
 	return 0;
+}
+
+size_t
+tport_input_room(const struct tport *t)
+{
+	size_t used = tport_fifo_len(&t->in);
+
+	return used >= t->in.max ? 0 : t->in.max - used;
 }
 
 /* A packet_length as read from the wire. */
@@ -766,7 +813,9 @@ tport_read_packet(struct tport *t, uint8_t *type, struct qssh_view *payload)
 	*payload = qssh_view_make(NULL, 0);
 	if (t->in_err != 0)
 		return t->in_err;
-	if (t->wport != NULL || t->rx.wq.head != t->rx.wq.tail)
+	if (t->relay)
+		r = tport_relay_read(t, type, payload);
+	else if (t->wport != NULL || t->rx.wq.head != t->rx.wq.tail)
 		r = tport_wq_read(t, type, payload);
 	else
 		r = tport_read_inline(t, type, payload);

@@ -142,6 +142,8 @@ struct tport {
 	bool authenticated;
 	bool version_sent;
 	bool version_read;
+	bool relay; /* control end of a relay (relay.h) */
+	bool relay_rekey; /* the dataplane asked for a rekey */
 	uint32_t banner_lines; /* non-identification lines skipped */
 	int in_err; /* sticky fatal input error */
 	int out_err; /* sticky fatal output error */
@@ -192,6 +194,16 @@ int tport_finish_packet(struct tport *t, const uint8_t *pkt, uint32_t plen,
 /* The next packet, decrypted on this thread now. */
 int
 tport_read_inline(struct tport *t, uint8_t *type, struct qssh_view *payload);
+
+/* transport_relay.c: the relay tport. */
+int tport_relay_packet(
+    struct tport *t, uint8_t type, const void *payload, size_t len);
+int
+tport_relay_simple(struct tport *t, uint8_t type, const void *body, size_t len);
+int tport_relay_keys(struct tport *t, bool out, const struct tport_keys *k);
+int tport_relay_version(struct tport *t, const char *ident);
+int tport_relay_read_version(struct tport *t, const char **ident);
+int tport_relay_read(struct tport *t, uint8_t *type, struct qssh_view *payload);
 
 /* transport_wq.c: crypto on the worker engine. */
 /* Bind the direction's session to a flow of t->wport (if both exist). */

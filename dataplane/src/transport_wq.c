@@ -361,7 +361,7 @@ tport_attach_workers(struct tport *t, struct wrk_port *port)
 {
 	int r;
 
-	if (t == NULL)
+	if (t == NULL || (t->relay && port != NULL))
 		return QSSH_ERR_INVALID_ARGUMENT;
 	if (port == t->wport)
 		return 0;

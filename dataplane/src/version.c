@@ -25,6 +25,8 @@ tport_send_version(struct tport *t, const char *ident)
 	size_t len;
 	int r;
 
+	if (t->relay)
+		return tport_relay_version(t, ident);
 	if (ident == NULL || t->version_sent || tport_fifo_len(&t->out) != 0 ||
 	    t->tx.st_packets != 0)
 		return QSSH_ERR_INVALID_ARGUMENT;
@@ -118,6 +120,8 @@ tport_read_version(struct tport *t, const char **ident)
 	}
 	if (t->in_err != 0)
 		return t->in_err;
+	if (t->relay)
+		return tport_relay_read_version(t, ident);
 	for (;;) {
 		r = version_next_line(t, &line, &used, &is_ident);
 		if (r == QSSH_ERR_AGAIN)

@@ -44,6 +44,11 @@ struct privsep_sandbox_opts {
 	const char *user; /* NULL: PRIVSEP_DEFAULT_USER */
 	const char *chroot_dir; /* NULL: PRIVSEP_DEFAULT_CHROOT */
 	unsigned nofile; /* RLIMIT_NOFILE; 0: PRIVSEP_DEFAULT_NOFILE */
+	/*
+	 * Leave RLIMIT_FSIZE alone: for a process that logs to an inherited
+	 * stderr that may be a file (qsshd's dataplane with -E or -e).
+	 */
+	bool keep_fsize;
 };
 
 /*

@@ -125,6 +125,8 @@ const char *tport_remote_version(const struct tport *t);
 
 /* Bytes from the network.  QSSH_ERR_NO_BUFFER_SPACE if too much is queued. */
 int tport_input(struct tport *t, const void *data, size_t len);
+/* Bytes tport_input() takes now without QSSH_ERR_NO_BUFFER_SPACE. */
+size_t tport_input_room(const struct tport *t);
 /* Bytes to write to the network; consume what was written. */
 struct qssh_view tport_output(const struct tport *t);
 int tport_output_consume(struct tport *t, size_t len);
@@ -169,6 +171,12 @@ int tport_set_keys_in(struct tport *t, const struct tport_keys *keys);
 void tport_set_strict_kex(struct tport *t, bool strict);
 /* Both directions have taken keys at least once. */
 bool tport_first_kex_done(const struct tport *t);
+/*
+ * Between tport_kex_started() and tport_set_keys_out(): packets other than
+ * transport and kex messages are held back (a sender of bulk data should
+ * pause rather than fill the hold queue).
+ */
+bool tport_kex_holding(const struct tport *t);
 /* Start delayed compression (zlib@openssh.com) after USERAUTH_SUCCESS. */
 void tport_auth_done(struct tport *t);
 
