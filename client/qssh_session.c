@@ -142,6 +142,15 @@ send_msg(void *user, uint8_t type, const uint8_t *payload, size_t len)
 	return tport_send(s->cn->t, type, payload, len);
 }
 
+static int
+send_msg2(void *user, uint8_t type, const uint8_t *a, size_t alen,
+    const uint8_t *b, size_t blen)
+{
+	struct sess *s = user;
+
+	return tport_send2(s->cn->t, type, a, alen, b, blen);
+}
+
 /* Terminal modes of stdin (RFC 4254 8). */
 static void
 fill_tty_modes(struct chan_tty_modes *m)
@@ -987,6 +996,7 @@ qssh_session_run(struct qssh_conn *cn, const struct qssh_args *args)
 	ccfg.manual_consume = true;
 	ccfg.window = SESSION_WINDOW;
 	ccfg.max_packet = SESSION_MAX_PACKET;
+	ccfg.send2 = send_msg2;
 	if ((s.cc = chan_ctx_new(send_msg, &cb, &s, &ccfg)) == NULL) {
 		r = QSSH_ERR_ALLOC;
 		goto out;

@@ -805,6 +805,15 @@ chan_send(void *user, uint8_t type, const uint8_t *p, size_t len)
 	return tport_send(cn->t, type, p, len);
 }
 
+static int
+chan_send2(void *user, uint8_t type, const uint8_t *a, size_t alen,
+    const uint8_t *b, size_t blen)
+{
+	struct conn *cn = user;
+
+	return tport_send2(cn->t, type, a, alen, b, blen);
+}
+
 static const char *
 sig_name(int sig)
 {
@@ -1069,6 +1078,7 @@ after_auth(struct conn *cn)
 	cc.is_server = true;
 	cc.max_sessions = (uint32_t)cn->cfg->max_sessions;
 	cc.manual_consume = true;
+	cc.send2 = chan_send2;
 	if ((cn->chans = chan_ctx_new(chan_send, &chan_cb, cn, &cc)) == NULL)
 		return QSSH_ERR_ALLOC;
 	return 0;

@@ -404,8 +404,31 @@ static int
 send_data(struct chan *ch, uint32_t ext, const uint8_t *p, size_t n)
 {
 	struct chan_ctx *ctx = ch->ctx;
+	uint8_t hdr[12];
+	size_t hlen = 0;
 	int r;
 
+	if (ctx->cfg.send2 != NULL) {
+		qssh_put_u32be(hdr, ch->rid);
+		hlen = 4;
+		if (ext != 0) {
+			qssh_put_u32be(hdr + hlen, ext);
+			hlen += 4;
+		}
+		qssh_put_u32be(hdr + hlen, (uint32_t)n);
+		hlen += 4;
+		if (ctx->fatal != 0)
+			return ctx->fatal;
+		r = ctx->cfg.send2(ctx->user,
+		    ext != 0 ? SSH_MSG_CHANNEL_EXTENDED_DATA
+			     : SSH_MSG_CHANNEL_DATA,
+		    hdr, hlen, p, n);
+		if (r != 0)
+			return ctx_fail(ctx, r, "send of data failed: %s",
+			    qssh_strerror(r));
+		ch->rwin -= (uint32_t)n;
+		return 0;
+	}
 	qssh_buf_reset(ctx->scratch);
 	if ((r = qssh_buf_put_u32(ctx->scratch, ch->rid)) != 0 ||
 	    (ext != 0 && (r = qssh_buf_put_u32(ctx->scratch, ext)) != 0) ||

@@ -80,9 +80,11 @@ zout_grow(struct tport *t, size_t want, size_t keep)
 }
 
 int
-tport_z_deflate(struct tport *t, uint8_t type, const void *payload, size_t len,
-    size_t *outlen)
+tport_z_deflate(struct tport *t, uint8_t type, const void *a, size_t alen,
+    const void *b, size_t blen, size_t *outlen)
 {
+	const void *payload = b;
+	size_t len = blen;
 	struct tport_zstream *z = t->tx.z;
 	size_t done;
 	int rc, r;
@@ -90,10 +92,11 @@ tport_z_deflate(struct tport *t, uint8_t type, const void *payload, size_t len,
 	*outlen = 0;
 	if (z == NULL || !z->deflate)
 		return QSSH_ERR_INTERNAL;
-	if (len > TPORT_PACKET_MAX)
+	if (alen > TPORT_PACKET_MAX || blen > TPORT_PACKET_MAX ||
+	    alen + blen > TPORT_PACKET_MAX)
 		return QSSH_ERR_PACKET_TOO_LARGE;
-	if ((r = zout_grow(t, deflateBound(&z->s, (uLong)len + 1) + 64, 0)) !=
-	    0)
+	if ((r = zout_grow(t,
+		 deflateBound(&z->s, (uLong)(alen + blen) + 1) + 64, 0)) != 0)
 		return r;
 	z->s.next_out = t->zout;
 	z->s.avail_out = (uInt)t->zout_len;
@@ -101,6 +104,16 @@ tport_z_deflate(struct tport *t, uint8_t type, const void *payload, size_t len,
 	z->s.avail_in = 1;
 	if (deflate(&z->s, Z_NO_FLUSH) != Z_OK || z->s.avail_in != 0)
 		return QSSH_ERR_INTERNAL;
+	/* The first part goes in whole; the flush comes with the second. */
+	if (blen == 0) {
+		payload = a;
+		len = alen;
+	} else if (alen > 0) {
+		z->s.next_in = (Bytef *)(uintptr_t)a;
+		z->s.avail_in = (uInt)alen;
+		if (deflate(&z->s, Z_NO_FLUSH) != Z_OK || z->s.avail_in != 0)
+			return QSSH_ERR_INTERNAL;
+	}
 	z->s.next_in = (Bytef *)(uintptr_t)payload;
 	z->s.avail_in = (uInt)len;
 	for (;;) {

@@ -13,6 +13,7 @@
  * crypto-offload, one session per direction, inline or (after
  * tport_attach_workers()) on the worker engine: transport_wq.c.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -323,8 +324,8 @@ out:
 	return r;
 }
 
-static int
-send_now(struct tport *t, uint8_t type, const void *payload, size_t len);
+static int send_now(struct tport *t, uint8_t type, const void *a, size_t alen,
+    const void *b, size_t blen);
 
 static int
 release_held(struct tport *t)
@@ -338,7 +339,7 @@ release_held(struct tport *t)
 		if ((r = qssh_view_get_u8(&v, &type)) != 0 ||
 		    (r = qssh_view_get_u32(&v, &len)) != 0 ||
 		    (r = qssh_view_get_bytes(&v, len, &body)) != 0 ||
-		    (r = send_now(t, type, body.p, body.len)) != 0)
+		    (r = send_now(t, type, body.p, body.len, NULL, 0)) != 0)
 			break;
 	}
 	qssh_buf_reset(t->hold);
@@ -488,24 +489,47 @@ pad_fill(struct tport *t, uint8_t *dst, size_t n)
 	return 0;
 }
 
+/* A relay record of a packet given in two parts. */
 static int
-send_now(struct tport *t, uint8_t type, const void *payload, size_t len)
+relay_send_parts(struct tport *t, uint8_t type, const void *a, size_t alen,
+    const void *b, size_t blen)
 {
-	if (t->relay)
-		return tport_relay_packet(t, type, payload, len);
+	struct qssh_buf *cat;
+	int r;
+
+	if (blen == 0)
+		return tport_relay_packet(t, type, a, alen);
+	if ((cat = qssh_buf_new()) == NULL)
+		return QSSH_ERR_ALLOC;
+	if ((r = qssh_buf_put(cat, a, alen)) == 0 &&
+	    (r = qssh_buf_put(cat, b, blen)) == 0)
+		r = tport_relay_packet(
+		    t, type, qssh_buf_ptr(cat), qssh_buf_len(cat));
+	qssh_buf_free(cat);
+	return r;
+}
+
+/* Frame, number and protect one packet whose payload is a || b. */
+static int
+send_now(struct tport *t, uint8_t type, const void *a, size_t alen,
+    const void *b, size_t blen)
+{
 	struct tport_dir *d = &t->tx;
 	struct cryp_op op;
-	size_t body_len, base, pad, plen, total = 0;
+	size_t body_len, base, pad, plen, total = 0, len = alen + blen;
 	uint8_t *p = NULL;
 	int r;
 
+	if (t->relay)
+		return relay_send_parts(t, type, a, alen, b, blen);
 	if (t->out_err != 0)
 		return t->out_err;
-	if (len > TPORT_PACKET_MAX)
+	if (alen > TPORT_PACKET_MAX || blen > TPORT_PACKET_MAX ||
+	    len > TPORT_PACKET_MAX)
 		return QSSH_ERR_PACKET_TOO_LARGE;
 	if (d->comp_on) {
-		if ((r = tport_z_deflate(t, type, payload, len, &body_len)) !=
-		    0)
+		if ((r = tport_z_deflate(
+			 t, type, a, alen, b, blen, &body_len)) != 0)
 			goto fail;
 	} else
 		body_len = len + 1;
@@ -533,8 +557,10 @@ send_now(struct tport *t, uint8_t type, const void *payload, size_t len)
 		memcpy(p + 5, t->zout, body_len);
 	else {
 		p[5] = type;
-		if (len > 0)
-			memcpy(p + 6, payload, len);
+		if (alen > 0)
+			memcpy(p + 6, a, alen);
+		if (blen > 0)
+			memcpy(p + 6 + alen, b, blen);
 	}
 	if ((r = pad_fill(t, p + 5 + body_len, pad)) != 0)
 		goto fail;
@@ -572,15 +598,17 @@ fail:
 }
 
 int
-tport_send(struct tport *t, uint8_t type, const void *payload, size_t len)
+tport_send2(struct tport *t, uint8_t type, const void *a, size_t alen,
+    const void *b, size_t blen)
 {
 	int r;
 
 	if (t->disconnected)
 		return QSSH_ERR_CONN_CLOSED;
-	if (len > 0 && payload == NULL)
+	if ((alen > 0 && a == NULL) || (blen > 0 && b == NULL))
 		return QSSH_ERR_INVALID_ARGUMENT;
-	if (len > TPORT_PACKET_MAX)
+	if (alen > TPORT_PACKET_MAX || blen > TPORT_PACKET_MAX ||
+	    alen + blen > TPORT_PACKET_MAX)
 		return QSSH_ERR_PACKET_TOO_LARGE;
 	/* From our KEXINIT on, the peer may send NEWKEYS. */
 	if (type == SSH_MSG_KEXINIT)
@@ -589,12 +617,20 @@ tport_send(struct tport *t, uint8_t type, const void *payload, size_t len)
 	if (t->kex_out &&
 	    (type < SSH_MSG_DISCONNECT || type > SSH_MSG_KEX_LAST)) {
 		if ((r = qssh_buf_put_u8(t->hold, type)) != 0 ||
-		    (r = qssh_buf_put_u32(t->hold, (uint32_t)len)) != 0 ||
-		    (r = qssh_buf_put(t->hold, payload, len)) != 0)
+		    (r = qssh_buf_put_u32(t->hold, (uint32_t)(alen + blen))) !=
+			0 ||
+		    (r = qssh_buf_put(t->hold, a, alen)) != 0 ||
+		    (r = qssh_buf_put(t->hold, b, blen)) != 0)
 			return r;
 		return 0;
 	}
-	return send_now(t, type, payload, len);
+	return send_now(t, type, a, alen, b, blen);
+}
+
+int
+tport_send(struct tport *t, uint8_t type, const void *payload, size_t len)
+{
+	return tport_send2(t, type, payload, len, NULL, 0);
 }
 
 int
@@ -619,8 +655,8 @@ tport_send_disconnect(struct tport *t, uint32_t reason, const char *msg)
 	    (r = qssh_buf_put_cstring(b, msg != NULL ? msg : "")) != 0 ||
 	    (r = qssh_buf_put_cstring(b, "")) != 0)
 		goto out;
-	if ((r = send_now(
-		 t, SSH_MSG_DISCONNECT, qssh_buf_ptr(b), qssh_buf_len(b))) != 0)
+	if ((r = send_now(t, SSH_MSG_DISCONNECT, qssh_buf_ptr(b),
+		 qssh_buf_len(b), NULL, 0)) != 0)
 		goto out;
 	t->disconnected = true;
 	r = 0;

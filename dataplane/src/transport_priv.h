@@ -229,8 +229,8 @@ void tport_z_free(struct tport_zstream *z);
 /*
  * Compress type byte + payload into t->zout; *outlen is the result length.
  */
-int tport_z_deflate(struct tport *t, uint8_t type, const void *payload,
-    size_t len, size_t *outlen);
+int tport_z_deflate(struct tport *t, uint8_t type, const void *a, size_t alen,
+    const void *b, size_t blen, size_t *outlen);
 /* Inflate in into t->zin (at most TPORT_PACKET_MAX bytes). */
 int
 tport_z_inflate(struct tport *t, const uint8_t *in, size_t len, size_t *outlen);

@@ -215,6 +215,9 @@ struct chan_ctx;
 /* Sends one message; 0 or a negative QSSH_ERR_* (fatal). */
 typedef int
 chan_send_fn(void *user, uint8_t type, const uint8_t *payload, size_t len);
+/* The same with the payload in two parts (a || b), sent without joining. */
+typedef int chan_send2_fn(void *user, uint8_t type, const uint8_t *a,
+    size_t alen, const uint8_t *b, size_t blen);
 
 struct chan_callbacks {
 	/*
@@ -270,6 +273,9 @@ struct chan_config {
 	bool manual_consume;
 	/* chan_finish() sends EOF before exit-status (default: after). */
 	bool eof_before_exit;
+	/* Optional: channel data goes out through this, header and data
+	 * apart (no copy of the data into a message buffer first). */
+	chan_send2_fn *send2;
 };
 
 struct chan_ctx *chan_ctx_new(chan_send_fn *send,

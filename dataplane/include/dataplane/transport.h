@@ -148,6 +148,9 @@ tport_read_packet(struct tport *t, uint8_t *type, struct qssh_view *payload);
  * messages (1..49) go out; others wait in order and follow NEWKEYS.
  */
 int tport_send(struct tport *t, uint8_t type, const void *payload, size_t len);
+/* Same, with the payload in two parts (a || b), not joined first. */
+int tport_send2(struct tport *t, uint8_t type, const void *a, size_t alen,
+    const void *b, size_t blen);
 /* Same, with the payload in a buffer. */
 int tport_send_buf(struct tport *t, uint8_t type, const struct qssh_buf *b);
 /* Queue SSH_MSG_DISCONNECT; further sends are refused. */
