@@ -443,6 +443,21 @@ cb_data(
 		return 0;
 	if (dead)
 		return chan_consume(ch, len);
+	/* Nothing waiting: straight from the packet to the descriptor. */
+	while (qssh_buf_len(b) == 0 && len > 0) {
+		ssize_t n =
+		    write(ext == 0 ? STDOUT_FILENO : STDERR_FILENO, data, len);
+		int r;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break; /* EAGAIN; errors are found by write_out() */
+		if ((r = chan_consume(ch, (size_t)n)) != 0)
+			return r;
+		data += n;
+		len -= (size_t)n;
+	}
 	return qssh_buf_put(b, data, len);
 }
 
