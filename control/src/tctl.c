@@ -315,8 +315,17 @@ tctl_next_packet(struct tctl *c, uint8_t *type, struct qssh_view *payload)
 		if (!kex_in_progress(c->kex) && tport_first_kex_done(c->t) &&
 		    tport_rekey_needed(c->t) && (r = kex_start(c->kex)) != 0)
 			return r;
-		if ((r = tport_read_packet(c->t, type, payload)) != 0)
-			return r;
+		if ((r = tport_read_packet(c->t, type, payload)) != 0) {
+			if (r != QSSH_ERR_AGAIN)
+				return r;
+			/* A relay may have asked for a rekey just now. */
+			if (!kex_in_progress(c->kex) &&
+			    tport_first_kex_done(c->t) &&
+			    tport_rekey_needed(c->t) &&
+			    (r = kex_start(c->kex)) != 0)
+				return r;
+			return QSSH_ERR_AGAIN;
+		}
 		if ((r = tctl_handle_packet(c, *type, *payload, &consumed)) !=
 		    0)
 			return r;

@@ -20,3 +20,11 @@ if(TEST interop_sshd_abuse)
   set_tests_properties(interop_sshd_abuse PROPERTIES RUN_SERIAL TRUE
     TIMEOUT 300)
 endif()
+# Bulk data through the dataplane process, with OpenSSH's ssh and qssh.
+if(QSSH_OPENSSH_SSH_CLIENT AND TARGET qsshd AND TARGET qssh)
+  add_test(NAME interop_sshd_bulk
+    COMMAND ${CMAKE_CURRENT_LIST_DIR}/sshd_bulk.sh $<TARGET_FILE:qsshd>
+      $<TARGET_FILE:qssh>)
+  set_tests_properties(interop_sshd_bulk PROPERTIES LABELS "interop;slow"
+    TIMEOUT 400 SKIP_RETURN_CODE 77)
+endif()
