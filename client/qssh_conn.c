@@ -414,13 +414,13 @@ qssh_conn_detach_workers(struct qssh_conn *cn)
 }
 
 /*
- * The crypto worker engine (dataplane/workers.h).  CryptoWorkers and
- * CryptoCores (ssh_config) give the workers per algorithm pool and their
- * cores; $QSSH_WORKERS overrides CryptoWorkers: 0 = crypto inline on this
- * thread, N = N workers per algorithm pool; "auto" or unset = the default
- * (one per pool for each core but one).  $QSSH_WORKER_MODE: auto
- * (default: per burst, by cost), offload or inline.  $QSSH_CRYPTO_BACKEND picks the backend (cryp.h).
- * Failing to start workers is not an error: crypto then runs inline.
+ * The crypto worker engine (dataplane/workers.h), as CryptoWorkers,
+ * CryptoCores, CryptoWorkerMode, CryptoRuntime and CryptoEALArgs
+ * (ssh_config) say.  $QSSH_WORKERS overrides CryptoWorkers: 0 = crypto
+ * inline on this thread, N = N workers per algorithm pool; $QSSH_WORKER_MODE
+ * (auto, offload or inline) overrides CryptoWorkerMode.  $QSSH_CRYPTO_BACKEND
+ * picks the backend (cryp.h).  Failing to start workers is not an error:
+ * crypto then runs inline.
  */
 static void
 attach_workers(struct qssh_conn *cn, enum cryp_backend_id backend)
@@ -431,43 +431,38 @@ attach_workers(struct qssh_conn *cn, enum cryp_backend_id backend)
 	const char *mode = getenv("QSSH_WORKER_MODE");
 	char *end = NULL;
 	unsigned long n;
+	unsigned int total;
 	int err = 0, p;
 
 	wrk_config_init(&cfg);
-	if (qssh_opts.crypto_cores != NULL &&
-	    strcmp(qssh_opts.crypto_cores, "any") != 0)
-		cfg.cores = qssh_opts.crypto_cores;
-	if ((env == NULL || *env == '\0') && qssh_opts.crypto_workers == 0) {
-		qlog_debug("crypto workers: none (CryptoWorkers 0)");
-		return;
-	}
-	if ((env == NULL || *env == '\0') && qssh_opts.crypto_workers > 0) {
-		for (p = 0; p < WRK_POOL_COUNT; p++)
-			cfg.num_workers[p] = (uint32_t)qssh_opts.crypto_workers;
-	}
+	total = readconf_wrk_config(&qssh_opts, &cfg);
 	if (env != NULL && *env != '\0') {
 		errno = 0;
 		n = strtoul(env, &end, 10);
 		if (errno != 0 || *end != '\0' ||
 		    n > WRK_WORKERS_MAX / WRK_POOL_COUNT) {
 			qlog_error("QSSH_WORKERS: bad value \"%s\" (0 to %d); "
-				   "using the default",
+				   "using CryptoWorkers",
 			    env, WRK_WORKERS_MAX / WRK_POOL_COUNT);
-		} else if (n == 0) {
-			qlog_debug("crypto workers: none (QSSH_WORKERS=0)");
-			return;
 		} else {
 			for (p = 0; p < WRK_POOL_COUNT; p++)
 				cfg.num_workers[p] = (uint32_t)n;
+			total = (unsigned int)n * WRK_POOL_COUNT;
 		}
+	}
+	if (total == 0) {
+		qlog_debug("crypto workers: none, crypto inline");
+		return;
 	}
 	if (mode != NULL && strcmp(mode, "offload") == 0)
 		cfg.mode = WRK_MODE_OFFLOAD;
 	else if (mode != NULL && strcmp(mode, "inline") == 0)
 		cfg.mode = WRK_MODE_INLINE;
-	else if (mode != NULL && *mode != '\0' && strcmp(mode, "auto") != 0)
+	else if (mode != NULL && strcmp(mode, "auto") == 0)
+		cfg.mode = WRK_MODE_AUTO;
+	else if (mode != NULL && *mode != '\0')
 		qlog_error("QSSH_WORKER_MODE: bad value \"%s\" (auto, offload "
-			   "or inline); using auto",
+			   "or inline); using CryptoWorkerMode",
 		    mode);
 	cfg.backend = cryp_backend_name(backend);
 	if ((e = wrk_engine_new(&cfg, &err)) == NULL) {

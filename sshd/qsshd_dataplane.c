@@ -112,26 +112,28 @@ on_ctl(void *arg)
 		    dp->fp, fds[0], fds[1], fds[2], m.addr, (int)m.port);
 }
 
+/*
+ * The crypto workers of CryptoWorkers, CryptoCores, CryptoWorkerMode,
+ * CryptoRuntime and CryptoEALArgs.  No workers at all (CryptoWorkers 0, or
+ * one usable core) means no engine: crypto runs inline.  An engine that
+ * does not start is logged once, and crypto runs inline as well.
+ */
 static struct wrk_engine *
 start_workers(const struct servconf *cfg, enum cryp_backend_id backend)
 {
 	struct wrk_config wc;
 	struct wrk_engine *e;
-	int err = 0, p;
+	int err = 0;
 
-	if (cfg->crypto_workers == 0) {
-		qlog_debug("dataplane: crypto workers: none (CryptoWorkers 0)");
+	wrk_config_init(&wc);
+	if (servconf_wrk_config(cfg, &wc) == 0) {
+		qlog_debug("dataplane: crypto workers: none, crypto inline");
 		return NULL;
 	}
-	wrk_config_init(&wc);
-	if (cfg->crypto_workers > 0)
-		for (p = 0; p < WRK_POOL_COUNT; p++)
-			wc.num_workers[p] = (uint32_t)cfg->crypto_workers;
-	if (cfg->crypto_cores != NULL && strcmp(cfg->crypto_cores, "any") != 0)
-		wc.cores = cfg->crypto_cores;
 	wc.backend = cryp_backend_name(backend);
 	if ((e = wrk_engine_new(&wc, &err)) == NULL) {
-		qlog_debug("dataplane: crypto workers not started (%s), inline",
+		qlog_info("dataplane: crypto workers not started (%s); crypto "
+			  "runs inline",
 		    qssh_strerror(err));
 		return NULL;
 	}
@@ -178,8 +180,9 @@ qsshd_dataplane_main(struct qsshd *d, int ctl_fd)
 	memset(&fc, 0, sizeof(fc));
 	fc.backend = backend;
 	fc.port = wrk != NULL ? wrk_engine_port(wrk, 0) : NULL;
-	if (getenv("QSSH_FP_WINDOW") != NULL)
-		fc.window = (uint32_t)strtoul(getenv("QSSH_FP_WINDOW"), NULL, 0);
+	/* ChannelWindow, ChannelWindowMax (servconf keeps them in range). */
+	fc.window = (uint32_t)d->cfg->channel_window;
+	fc.window_max = (uint32_t)d->cfg->channel_window_max;
 	memset(&dp, 0, sizeof(dp));
 	dp.ctl_fd = ctl_fd;
 	if ((dp.fp = fp_engine_new(&fc, &r)) == NULL ||

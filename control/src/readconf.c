@@ -27,11 +27,16 @@
 #include "common/util.h"
 #include "control/match.h"
 #include "control/readconf.h"
+#include "control/servconf.h"
 #include "crypto-offload/cryp.h"
 #include "dataplane/workers.h"
 
 _Static_assert(READCONF_CRYPTO_WORKERS_MAX == WRK_WORKERS_MAX / WRK_POOL_COUNT,
     "CryptoWorkers limit");
+_Static_assert(READCONF_CRYPTO_POOLS == SERVCONF_CRYPTO_POOLS &&
+	READCONF_CRYPTO_WORKERS_AUTO == SERVCONF_CRYPTO_WORKERS_AUTO &&
+	READCONF_CRYPTO_WORKERS_MAX == SERVCONF_CRYPTO_WORKERS_MAX,
+    "CryptoWorkers values shared with sshd_config");
 
 #define MAX_ARGS 256
 #define CMDLINE_NAME "command-line"
@@ -744,6 +749,9 @@ enum op {
 	oCryptoBackend,
 	oCryptoWorkers,
 	oCryptoCores,
+	oCryptoRuntime,
+	oCryptoEALArgs,
+	oCryptoWorkerMode,
 };
 
 static const struct {
@@ -881,6 +889,9 @@ static const struct {
 	{ "cryptobackend", oCryptoBackend },
 	{ "cryptoworkers", oCryptoWorkers },
 	{ "cryptocores", oCryptoCores },
+	{ "cryptoruntime", oCryptoRuntime },
+	{ "cryptoealargs", oCryptoEALArgs },
+	{ "cryptoworkermode", oCryptoWorkerMode },
 };
 
 struct mstate {
@@ -993,6 +1004,20 @@ static const struct mstate loglevels[] = {
 	{ NULL, 0 },
 };
 
+static const struct mstate ms_runtime[] = {
+	{ "auto", SERVCONF_RUNTIME_AUTO },
+	{ "threads", SERVCONF_RUNTIME_THREADS },
+	{ "dpdk", SERVCONF_RUNTIME_DPDK },
+	{ NULL, 0 },
+};
+
+static const struct mstate ms_wmode[] = {
+	{ "auto", SERVCONF_WMODE_AUTO },
+	{ "inline", SERVCONF_WMODE_INLINE },
+	{ "offload", SERVCONF_WMODE_OFFLOAD },
+	{ NULL, 0 },
+};
+
 static int
 ms_lookup(const struct mstate *t, const char *s)
 {
@@ -1008,6 +1033,8 @@ ms_lookup(const struct mstate *t, const char *s)
 void
 readconf_init(struct readconf_options *o)
 {
+	unsigned int i;
+
 	memset(o, 0, sizeof(*o));
 	o->port = o->address_family = o->batch_mode = -1;
 	o->check_host_ip = o->compression = -1;
@@ -1038,7 +1065,9 @@ readconf_init(struct readconf_options *o)
 	o->enable_ssh_keysign = o->proxy_use_fdpass = -1;
 	o->verify_host_key_dns = o->required_rsa_size = -1;
 	o->obscure_keystroke_timing = -1;
-	o->crypto_workers = -1;
+	for (i = 0; i < READCONF_CRYPTO_POOLS; i++)
+		o->crypto_workers[i] = -1;
+	o->crypto_runtime = o->crypto_worker_mode = -1;
 	o->rekey_limit = -1;
 	o->rekey_interval = -1;
 }
@@ -1100,6 +1129,7 @@ readconf_cleanup(struct readconf_options *o)
 		&o->xauth_location,
 		&o->crypto_backend,
 		&o->crypto_cores,
+		&o->crypto_eal_args,
 	};
 
 	if (o == NULL)
@@ -1786,6 +1816,34 @@ process_include(struct parse_state *ps, char **av, int ac, int *activep)
 			return r;
 	}
 	return 0;
+}
+
+/* The words joined with single spaces (malloc'd), or NULL. */
+static char *
+join_words(char **av, int ac)
+{
+	size_t len = 1, off = 0, l;
+	char *s;
+	int i;
+
+	for (i = 0; i < ac; i++) {
+		l = strlen(av[i]);
+		if (l > SIZE_MAX / 2 - len)
+			return NULL;
+		len += l + 1;
+	}
+	if ((s = malloc(len)) == NULL)
+		return NULL;
+	s[0] = '\0';
+	for (i = 0; i < ac; i++) {
+		l = strlen(av[i]);
+		if (i > 0)
+			s[off++] = ' ';
+		memcpy(s + off, av[i], l);
+		off += l;
+	}
+	s[off] = '\0';
+	return s;
 }
 
 #define BAD(...)                                        \
@@ -2612,25 +2670,60 @@ process_line(struct parse_state *ps, char *line, int *activep)
 			goto out;
 		break;
 	case oCryptoWorkers: {
-		char *ep;
-		long n;
+		int w[READCONF_CRYPTO_POOLS];
+		const char *why;
 
 		ONE_ARG();
-		if (strcmp(av[0], "auto") == 0) {
-			n = READCONF_CRYPTO_WORKERS_AUTO;
-		} else {
-			errno = 0;
-			n = strtol(av[0], &ep, 10);
-			if (*av[0] == '\0' || *ep != '\0' || errno != 0 ||
-			    n < 0 || n > READCONF_CRYPTO_WORKERS_MAX) {
-				BAD("bad CryptoWorkers argument \"%s\" (auto "
-				    "or 0 to %d).",
-				    fn, ln, av[0], READCONF_CRYPTO_WORKERS_MAX);
-				goto out;
-			}
+		if (servconf_crypto_workers_parse(av[0], w, &why) != 0) {
+			BAD("bad CryptoWorkers argument \"%s\" (%s).", fn, ln,
+			    av[0], why);
+			goto out;
 		}
-		if (active && o->crypto_workers == -1)
-			o->crypto_workers = (int)n;
+		if (active && o->crypto_workers[0] == -1)
+			memcpy(o->crypto_workers, w, sizeof(w));
+		break;
+	}
+	case oCryptoRuntime:
+		ONE_ARG();
+		if ((v = ms_lookup(ms_runtime, av[0])) < 0) {
+			BAD("bad CryptoRuntime argument \"%s\" (auto, threads "
+			    "or dpdk).",
+			    fn, ln, av[0]);
+			goto out;
+		}
+		if (active && o->crypto_runtime == -1)
+			o->crypto_runtime = v;
+		break;
+	case oCryptoWorkerMode:
+		ONE_ARG();
+		if ((v = ms_lookup(ms_wmode, av[0])) < 0) {
+			BAD("bad CryptoWorkerMode argument \"%s\" (auto, "
+			    "inline or offload).",
+			    fn, ln, av[0]);
+			goto out;
+		}
+		if (active && o->crypto_worker_mode == -1)
+			o->crypto_worker_mode = v;
+		break;
+	case oCryptoEALArgs: {
+		const char *why;
+		char *eal;
+
+		if ((eal = join_words(av, ac)) == NULL) {
+			r = QSSH_ERR_ALLOC;
+			goto out;
+		}
+		if ((why = servconf_crypto_eal_args_check(eal)) != NULL) {
+			BAD("bad CryptoEALArgs argument \"%s\" (%s).", fn, ln,
+			    eal, why);
+			free(eal);
+			goto out;
+		}
+		if (active && o->crypto_eal_args == NULL) {
+			o->crypto_eal_args = eal;
+			eal = NULL;
+		}
+		free(eal);
 		break;
 	}
 	case oCryptoCores: {
@@ -2972,7 +3065,14 @@ readconf_fill_defaults(
 	    (r = set_str(&o->crypto_backend, "auto")) != 0 ||
 	    (r = set_str(&o->crypto_cores, "any")) != 0)
 		return r;
-	DEF(crypto_workers, READCONF_CRYPTO_WORKERS_AUTO);
+	if (o->crypto_workers[0] == -1) {
+		for (i = 0; i < READCONF_CRYPTO_POOLS; i++)
+			o->crypto_workers[i] = READCONF_CRYPTO_WORKERS_AUTO;
+	}
+	DEF(crypto_runtime, SERVCONF_RUNTIME_AUTO);
+	DEF(crypto_worker_mode, SERVCONF_WMODE_AUTO);
+	if ((r = set_str(&o->crypto_eal_args, "none")) != 0)
+		return r;
 	if (o->clear_forwardings == 1) {
 		free_forwards(o->local_forwards, o->num_local_forwards);
 		free_forwards(o->remote_forwards, o->num_remote_forwards);
@@ -3297,4 +3397,11 @@ out:
 	free(user);
 	free(host);
 	return r;
+}
+
+unsigned int
+readconf_wrk_config(const struct readconf_options *o, struct wrk_config *wc)
+{
+	return servconf_crypto_fill(wc, o->crypto_workers, o->crypto_cores,
+	    o->crypto_worker_mode, o->crypto_runtime, o->crypto_eal_args);
 }

@@ -8,6 +8,7 @@
 
 #include "common/log.h"
 #include "control/readconf.h"
+#include "control/servconf.h"
 
 static const char *
 yesno(int v)
@@ -172,6 +173,10 @@ readconf_dump(
 	static const char *const af[] = { "any", "inet", "inet6" };
 	static const char *const session[] = { "none", "subsystem", "default" };
 	static const char *const akta[] = { "false", "true", "ask", "confirm" };
+	/* enum servconf_crypto_runtime, enum servconf_worker_mode */
+	static const char *const runtime[] = { "auto", "threads", "dpdk" };
+	static const char *const wmode[] = { "auto", "inline", "offload" };
+	char wbuf[SERVCONF_CRYPTO_WORKERS_STRLEN];
 	unsigned int i;
 
 #define PICK(tab, v)                                                      \
@@ -263,11 +268,12 @@ readconf_dump(
 	str_line(f, "revokedhostkeys", o->revoked_host_keys);
 	str_line(f, "xauthlocation", o->xauth_location);
 	str_line(f, "cryptobackend", o->crypto_backend);
-	if (o->crypto_workers == READCONF_CRYPTO_WORKERS_AUTO)
-		fprintf(f, "cryptoworkers auto\n");
-	else
-		fprintf(f, "cryptoworkers %d\n", o->crypto_workers);
+	servconf_crypto_workers_format(o->crypto_workers, wbuf, sizeof(wbuf));
+	str_line(f, "cryptoworkers", wbuf);
 	str_line(f, "cryptocores", o->crypto_cores);
+	fprintf(f, "cryptoruntime %s\n", PICK(runtime, o->crypto_runtime));
+	str_line(f, "cryptoealargs", o->crypto_eal_args);
+	fprintf(f, "cryptoworkermode %s\n", PICK(wmode, o->crypto_worker_mode));
 	str_line(f, "knownhostscommand", o->known_hosts_command);
 	dump_forwards(f, o);
 	for (i = 0; i < o->num_identity_files; i++)

@@ -55,8 +55,11 @@ enum kwtype {
 	K_FACILITY,
 	K_TUNNEL,
 	K_CRYBACKEND, /* string: auto or a cryp backend name */
-	K_CRYWORKERS, /* int: auto or 0..max */
+	K_CRYWORKERS, /* int per pool: see servconf_crypto_workers_parse() */
 	K_CRYCORES, /* string: any or a core list */
+	K_CRYCHOICE, /* int, aux: value table; named in the message */
+	K_CRYEAL, /* the rest of the line: EAL options */
+	K_CHANWIN, /* int: a size in bytes (K/M suffixes) */
 	K_MATCH,
 	K_INCLUDE,
 	K_DEPRECATED,
@@ -109,6 +112,12 @@ static const struct nameval t_loglevel[] = { { "QUIET", QSSH_LOG_QUIET },
 	{ "DEBUG", QSSH_LOG_DEBUG1 }, { "DEBUG1", QSSH_LOG_DEBUG1 },
 	{ "DEBUG2", QSSH_LOG_DEBUG2 }, { "DEBUG3", QSSH_LOG_DEBUG3 },
 	{ NULL, 0 } };
+static const struct nameval t_runtime[] = { { "auto", SERVCONF_RUNTIME_AUTO },
+	{ "threads", SERVCONF_RUNTIME_THREADS },
+	{ "dpdk", SERVCONF_RUNTIME_DPDK }, { NULL, 0 } };
+static const struct nameval t_wmode[] = { { "auto", SERVCONF_WMODE_AUTO },
+	{ "inline", SERVCONF_WMODE_INLINE },
+	{ "offload", SERVCONF_WMODE_OFFLOAD }, { NULL, 0 } };
 static const struct nameval t_facility[] = { { "DAEMON", QSSH_LOG_FAC_DAEMON },
 	{ "USER", QSSH_LOG_FAC_USER }, { "AUTH", QSSH_LOG_FAC_AUTH },
 	{ "AUTHPRIV", QSSH_LOG_FAC_AUTHPRIV },
@@ -180,6 +189,12 @@ static const struct keyword keywords[] = {
 	KW("CryptoBackend", K_CRYBACKEND, false, crypto_backend, NULL, 0),
 	KW("CryptoWorkers", K_CRYWORKERS, false, crypto_workers, NULL, 0),
 	KW("CryptoCores", K_CRYCORES, false, crypto_cores, NULL, 0),
+	KW("CryptoRuntime", K_CRYCHOICE, false, crypto_runtime, t_runtime, 0),
+	KW("CryptoEALArgs", K_CRYEAL, false, crypto_eal_args, NULL, 0),
+	KW("CryptoWorkerMode", K_CRYCHOICE, false, crypto_worker_mode, t_wmode,
+	    0),
+	KW("ChannelWindow", K_CHANWIN, false, channel_window, NULL, 0),
+	KW("ChannelWindowMax", K_CHANWIN, false, channel_window_max, NULL, 0),
 
 	KW("RekeyLimit", K_REKEY, true, rekey_limit, NULL, 0),
 	KW("MaxAuthTries", K_INT, true, max_authtries, NULL, 0),
@@ -560,6 +575,24 @@ crypto_value_check(enum kwtype type, const char *s)
 	return NULL;
 }
 
+/* "a, b or c" from the names of a value table. */
+static void
+choices_text(const struct nameval *t, char *buf, size_t size)
+{
+	size_t len = 0;
+	int w;
+
+	buf[0] = '\0';
+	for (; t->name != NULL && len < size; t++) {
+		w = snprintf(buf + len, size - len, "%s%s",
+		    len == 0 ? "" : (t[1].name == NULL ? " or " : ", "),
+		    t->name);
+		if (w < 0)
+			break;
+		len += (size_t)w;
+	}
+}
+
 static int
 parse_port(const char *s)
 {
@@ -705,6 +738,7 @@ static void
 values_unset(struct servconf *v)
 {
 	const struct keyword *k;
+	size_t i;
 
 	memset(v, 0, offsetof(struct servconf, priv));
 	for (k = keywords; k->name != NULL; k++) {
@@ -718,13 +752,16 @@ values_unset(struct servconf *v)
 		case K_FACILITY:
 		case K_TUNNEL:
 		case K_USERENV:
-		case K_CRYWORKERS:
+		case K_CRYCHOICE:
+		case K_CHANWIN:
 			*f_int(v, k) = -1;
 			break;
 		default:
 			break;
 		}
 	}
+	for (i = 0; i < SERVCONF_CRYPTO_POOLS; i++)
+		v->crypto_workers[i] = -1;
 	v->max_startups_begin = v->max_startups_rate = v->max_startups = -1;
 	v->per_source_max_startups = -1;
 	v->per_source_masklen_ipv4 = v->per_source_masklen_ipv6 = -1;
@@ -747,6 +784,7 @@ values_free(struct servconf *v)
 		case K_ALGS:
 		case K_CRYBACKEND:
 		case K_CRYCORES:
+		case K_CRYEAL:
 			free(*f_str(v, k));
 			*f_str(v, k) = NULL;
 			break;
@@ -788,6 +826,7 @@ values_free(struct servconf *v)
 static int
 values_defaults(struct servconf *v)
 {
+	size_t i;
 	int r;
 
 	if (v->num_ports == 0) {
@@ -819,8 +858,18 @@ values_defaults(struct servconf *v)
 	DEF_STR(moduli_file, "/etc/ssh/moduli");
 	DEF_STR(xauth_location, "/usr/bin/xauth");
 	DEF_STR(crypto_backend, "auto");
-	DEF_INT(crypto_workers, SERVCONF_CRYPTO_WORKERS_AUTO);
+	if (v->crypto_workers[0] == -1) {
+		for (i = 0; i < SERVCONF_CRYPTO_POOLS; i++)
+			v->crypto_workers[i] = SERVCONF_CRYPTO_WORKERS_AUTO;
+	}
 	DEF_STR(crypto_cores, "any");
+	DEF_INT(crypto_runtime, SERVCONF_RUNTIME_AUTO);
+	DEF_INT(crypto_worker_mode, SERVCONF_WMODE_AUTO);
+	DEF_INT(channel_window_max, SERVCONF_CHANNEL_WINDOW_MAX);
+	DEF_INT(channel_window, SERVCONF_CHANNEL_WINDOW_DEFAULT);
+	/* The window starts at most at the cap of its growth. */
+	if (v->channel_window > v->channel_window_max)
+		v->channel_window = v->channel_window_max;
 	if (v->rekey_limit == -1)
 		v->rekey_limit = 0;
 	DEF_INT(rekey_interval, 0);
@@ -1472,13 +1521,67 @@ process_line(struct pstate *st, const char *text, const char *file, int linenum,
 		}
 		ac--;
 		break;
-	case K_CRYWORKERS:
-		if (strcmp(av[0], "auto") == 0) {
-			n = SERVCONF_CRYPTO_WORKERS_AUTO;
-		} else if ((es = parse_int(av[0], 0,
-				SERVCONF_CRYPTO_WORKERS_MAX, &n)) != NULL) {
-			perr(st->priv, "%s line %d: %s integer value %s.", file,
-			    linenum, k->name, es);
+	case K_CRYWORKERS: {
+		int w[SERVCONF_CRYPTO_POOLS];
+
+		if (servconf_crypto_workers_parse(av[0], w, &es) != 0) {
+			perr(st->priv,
+			    "%s line %d: bad %s argument \"%s\" (%s).", file,
+			    linenum, k->name, av[0], es);
+			r = QSSH_ERR_CONFIG;
+			goto out;
+		}
+		if (active && st->v->crypto_workers[0] == -1)
+			memcpy(st->v->crypto_workers, w, sizeof(w));
+		ac--;
+		break;
+	}
+	case K_CRYCHOICE:
+		if (lookup_nv(k->aux, av[0], &iv) != 0) {
+			char names[128];
+
+			choices_text(k->aux, names, sizeof(names));
+			perr(st->priv,
+			    "%s line %d: bad %s argument \"%s\" (%s).", file,
+			    linenum, k->name, av[0], names);
+			r = QSSH_ERR_CONFIG;
+			goto out;
+		}
+		if (active && *f_int(st->v, k) == -1)
+			*f_int(st->v, k) = iv;
+		ac--;
+		break;
+	case K_CRYEAL: {
+		char *eal;
+
+		if ((eal = join_args(av, ac)) == NULL) {
+			r = QSSH_ERR_ALLOC;
+			goto out;
+		}
+		if ((es = servconf_crypto_eal_args_check(eal)) != NULL) {
+			perr(st->priv,
+			    "%s line %d: bad %s argument \"%s\" (%s).", file,
+			    linenum, k->name, eal, es);
+			free(eal);
+			r = QSSH_ERR_CONFIG;
+			goto out;
+		}
+		if (active && *f_str(st->v, k) == NULL) {
+			*f_str(st->v, k) = eal;
+			eal = NULL;
+		}
+		free(eal);
+		ac = 0;
+		break;
+	}
+	case K_CHANWIN:
+		if (parse_scaled(av[0], &n) != 0 ||
+		    n < SERVCONF_CHANNEL_WINDOW_MIN ||
+		    n > SERVCONF_CHANNEL_WINDOW_MAX) {
+			perr(st->priv,
+			    "%s line %d: bad %s argument \"%s\" (a size "
+			    "from 64K to 64M, such as 16M).",
+			    file, linenum, k->name, av[0]);
 			r = QSSH_ERR_CONFIG;
 			goto out;
 		}
@@ -2312,6 +2415,7 @@ int
 servconf_dump(const struct servconf *cfg, FILE *f)
 {
 	const struct servconf *v = cfg;
+	char wbuf[SERVCONF_CRYPTO_WORKERS_STRLEN];
 	size_t i, j;
 	int r;
 
@@ -2377,11 +2481,14 @@ servconf_dump(const struct servconf *cfg, FILE *f)
 	dump_str(f, "modulifile", v->moduli_file);
 	dump_str(f, "xauthlocation", v->xauth_location);
 	dump_str(f, "cryptobackend", v->crypto_backend);
-	if (v->crypto_workers == SERVCONF_CRYPTO_WORKERS_AUTO)
-		fprintf(f, "cryptoworkers auto\n");
-	else
-		fprintf(f, "cryptoworkers %d\n", v->crypto_workers);
+	servconf_crypto_workers_format(v->crypto_workers, wbuf, sizeof(wbuf));
+	dump_str(f, "cryptoworkers", wbuf);
 	dump_str(f, "cryptocores", v->crypto_cores);
+	dump_nv(f, "cryptoruntime", t_runtime, v->crypto_runtime);
+	dump_str(f, "cryptoealargs", v->crypto_eal_args);
+	dump_nv(f, "cryptoworkermode", t_wmode, v->crypto_worker_mode);
+	fprintf(f, "channelwindow %d\n", v->channel_window);
+	fprintf(f, "channelwindowmax %d\n", v->channel_window_max);
 	if ((r = dump_algs(f, "ciphers", SERVCONF_ALG_CIPHER, v->ciphers)) ||
 	    (r = dump_algs(f, "macs", SERVCONF_ALG_MAC, v->macs)))
 		return r;

@@ -30,7 +30,13 @@
 #define READCONF_MAX_IDENTITY 100
 #define READCONF_MAX_HOSTFILES 32
 #define READCONF_MAX_INCLUDE_DEPTH 16
-/* CryptoWorkers: "auto" and the largest number accepted. */
+/*
+ * CryptoWorkers: one value per worker pool (gcm, chacha, mac: the order of
+ * enum wrk_pool_id), a number or "auto"; the largest number "CryptoWorkers
+ * N" gives every pool.  The values and the other crypto keywords are those
+ * of sshd_config (servconf.h).
+ */
+#define READCONF_CRYPTO_POOLS 3 /* SERVCONF_CRYPTO_POOLS */
 #define READCONF_CRYPTO_WORKERS_AUTO (-2)
 #define READCONF_CRYPTO_WORKERS_MAX 21 /* WRK_WORKERS_MAX / WRK_POOL_COUNT */
 
@@ -101,9 +107,10 @@ struct readconf_options {
 	char *forward_agent_sock_path, *xauth_location;
 	/*
 	 * qssh's own: "auto" or a crypto-offload backend name; "any" or a
-	 * core list for the crypto workers.
+	 * core list for the crypto workers; EAL options for CryptoRuntime
+	 * dpdk ("none": dataplane/eal.h's default).
 	 */
-	char *crypto_backend, *crypto_cores;
+	char *crypto_backend, *crypto_cores, *crypto_eal_args;
 	/* ints: -1 = unset */
 	int port, address_family, batch_mode, check_host_ip, compression;
 	int connect_timeout, connection_attempts;
@@ -126,7 +133,10 @@ struct readconf_options {
 	int enable_ssh_keysign, proxy_use_fdpass, verify_host_key_dns;
 	int required_rsa_size, obscure_keystroke_timing;
 	int warn_weak_crypto; /* OpenSSH 10's WarnWeakCrypto */
-	int crypto_workers; /* per pool; READCONF_CRYPTO_WORKERS_AUTO */
+	/* per pool, READCONF_CRYPTO_WORKERS_AUTO; all -1 while unset */
+	int crypto_workers[READCONF_CRYPTO_POOLS];
+	int crypto_runtime; /* enum servconf_crypto_runtime */
+	int crypto_worker_mode; /* enum servconf_worker_mode */
 	long long rekey_limit; /* bytes; -1 unset, 0 = cipher default */
 	int rekey_interval;
 	/* lists */
@@ -260,5 +270,15 @@ char *readconf_expand_tokens(const struct readconf_options *o,
     const struct readconf_ctx *ctx, const char *keyword, const char *s);
 /* "~" and "~user" at the start of a path. */
 char *readconf_tilde_expand(const struct readconf_ctx *ctx, const char *path);
+
+struct wrk_config;
+/*
+ * Set the fields of wc (initialised with wrk_config_init()) that
+ * CryptoWorkers, CryptoCores, CryptoWorkerMode, CryptoRuntime and
+ * CryptoEALArgs decide (see servconf_crypto_fill()); wc points into o.
+ * Returns the number of workers of all pools.
+ */
+unsigned int
+readconf_wrk_config(const struct readconf_options *o, struct wrk_config *wc);
 
 #endif

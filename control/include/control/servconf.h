@@ -25,9 +25,41 @@
 
 #define SERVCONF_BASEDIR "/etc/ssh"
 #define SERVCONF_MAX_INCLUDE_DEPTH 16
-/* CryptoWorkers: "auto" and the largest number accepted. */
+
+/*
+ * The crypto dataplane keywords.  qsshd's own; ssh_config has the same
+ * ones (readconf.h), and both use the helpers at the end of this file.
+ *
+ * CryptoWorkers holds one value per worker pool, in the order of enum
+ * wrk_pool_id (dataplane/workers.h), named gcm, chacha and mac in the
+ * files: a number of workers or SERVCONF_CRYPTO_WORKERS_AUTO.
+ */
+#define SERVCONF_CRYPTO_POOLS 3 /* WRK_POOL_COUNT */
 #define SERVCONF_CRYPTO_WORKERS_AUTO (-2)
+/* "CryptoWorkers N" gives N to every pool, at most this. */
 #define SERVCONF_CRYPTO_WORKERS_MAX 21 /* WRK_WORKERS_MAX / WRK_POOL_COUNT */
+/* "CryptoWorkers gcm=N,...": the numbers given add up to at most this. */
+#define SERVCONF_CRYPTO_WORKERS_TOTAL 64 /* WRK_WORKERS_MAX */
+#define SERVCONF_CRYPTO_WORKERS_STRLEN 64 /* servconf_crypto_workers_format */
+
+/* CryptoRuntime */
+enum servconf_crypto_runtime {
+	SERVCONF_RUNTIME_AUTO = 0, /* dpdk if the EAL is up, else threads */
+	SERVCONF_RUNTIME_THREADS,
+	SERVCONF_RUNTIME_DPDK,
+};
+
+/* CryptoWorkerMode */
+enum servconf_worker_mode {
+	SERVCONF_WMODE_AUTO = 0,
+	SERVCONF_WMODE_INLINE,
+	SERVCONF_WMODE_OFFLOAD,
+};
+
+/* ChannelWindow, ChannelWindowMax (bytes). */
+#define SERVCONF_CHANNEL_WINDOW_MIN (64 * 1024)
+#define SERVCONF_CHANNEL_WINDOW_MAX (64 * 1024 * 1024) /* FP_WINDOW_MAX */
+#define SERVCONF_CHANNEL_WINDOW_DEFAULT (16 * 1024 * 1024)
 
 enum servconf_family {
 	SERVCONF_AF_ANY = 0,
@@ -131,12 +163,20 @@ struct servconf {
 	/*
 	 * qsshd's own keywords (not in OpenSSH).  crypto_backend: "auto" or a
 	 * backend name of crypto-offload/cryp.h; crypto_workers: workers per
-	 * algorithm pool, SERVCONF_CRYPTO_WORKERS_AUTO for the engine's
-	 * default; crypto_cores: "any" or a core list ("0-1", "1,2").
+	 * algorithm pool (all -1 while unset), SERVCONF_CRYPTO_WORKERS_AUTO
+	 * for the engine's default; crypto_cores: "any" or a core list ("0-1",
+	 * "1,2"); crypto_eal_args: EAL options separated by blanks, NULL or
+	 * "none" for DP_EAL_DEFAULT_ARGS (dataplane/eal.h); channel_window
+	 * and channel_window_max: bytes (the window is at most the maximum).
 	 */
 	char *crypto_backend;
-	int crypto_workers;
+	int crypto_workers[SERVCONF_CRYPTO_POOLS];
 	char *crypto_cores;
+	int crypto_runtime; /* enum servconf_crypto_runtime */
+	char *crypto_eal_args;
+	int crypto_worker_mode; /* enum servconf_worker_mode */
+	int channel_window;
+	int channel_window_max;
 
 	/* allowed in Match blocks */
 	int64_t rekey_limit; /* bytes, 0 = default */
@@ -280,5 +320,45 @@ int servconf_expand_authorized_path(const char *in, const char *home,
 
 /* "any" for an empty list, otherwise the conversions of OpenSSH's parser. */
 int servconf_parse_time(const char *s, int *out);
+
+/* ---- crypto dataplane keywords (servconf_crypto.c) ---- */
+
+/*
+ * A CryptoWorkers value: "auto"; N from 0 to SERVCONF_CRYPTO_WORKERS_MAX
+ * for every pool; or per pool "gcm=N,chacha=N,mac=N", where any pool may
+ * be left out or given "auto" (pools left out are auto) and the numbers
+ * add up to at most SERVCONF_CRYPTO_WORKERS_TOTAL.  0, or QSSH_ERR_CONFIG
+ * with *why set to the reason for the message (a static string).
+ */
+int servconf_crypto_workers_parse(
+    const char *s, int workers[SERVCONF_CRYPTO_POOLS], const char **why);
+/*
+ * The form -T and -G print: "auto" or "N" when every pool has the same
+ * value, else "gcm=N,chacha=N,mac=N" (with "auto" for N where it applies).
+ * SERVCONF_CRYPTO_WORKERS_STRLEN bytes hold any of them.
+ */
+void servconf_crypto_workers_format(
+    const int workers[SERVCONF_CRYPTO_POOLS], char *buf, size_t size);
+/*
+ * A CryptoEALArgs value (blank-separated EAL options, or "none"): NULL when
+ * it can be given to dp_eal_start(), else the reason it cannot.
+ */
+const char *servconf_crypto_eal_args_check(const char *s);
+
+struct wrk_config;
+/*
+ * Set the fields of wc (initialised with wrk_config_init()) that the
+ * crypto keywords decide: workers per pool (pools left to auto keep wc's
+ * default, lowered so that all pools fit in WRK_WORKERS_MAX), cores, mode,
+ * runtime and EAL arguments.  workers, mode and runtime hold parsed
+ * values; cores and eal_args the strings as stored (NULL = default), and
+ * wc points into them.  Returns the number of workers of all pools.
+ */
+unsigned int servconf_crypto_fill(struct wrk_config *wc,
+    const int workers[SERVCONF_CRYPTO_POOLS], const char *cores, int mode,
+    int runtime, const char *eal_args);
+/* The same with the values of cfg. */
+unsigned int
+servconf_wrk_config(const struct servconf *cfg, struct wrk_config *wc);
 
 #endif

@@ -17,6 +17,8 @@
 #include "common/err.h"
 #include "common/log.h"
 #include "control/readconf.h"
+#include "dataplane/eal.h"
+#include "dataplane/workers.h"
 
 static char tmpdir[] = "/tmp/qssh-readconf-XXXXXX";
 static char logbuf[8192];
@@ -645,6 +647,9 @@ expect_bad(const char *line, const char *msg)
 	readconf_ctx_cleanup(&ctx);
 }
 
+#define WORKERS_WHY \
+	"(auto, 0 to 21 workers for every pool, or gcm=N,chacha=N,mac=N).\n"
+
 static void
 test_crypto_keywords(void **state)
 {
@@ -665,6 +670,56 @@ test_crypto_keywords(void **state)
 	free(l);
 	l = lines_for(dump, "cryptocores");
 	assert_string_equal(l, "cryptocores any\n");
+	free(l);
+	l = lines_for(dump, "cryptoruntime");
+	assert_string_equal(l, "cryptoruntime auto\n");
+	free(l);
+	l = lines_for(dump, "cryptoealargs");
+	assert_string_equal(l, "cryptoealargs none\n");
+	free(l);
+	l = lines_for(dump, "cryptoworkermode");
+	assert_string_equal(l, "cryptoworkermode auto\n");
+	free(l);
+	free(dump);
+	free(cfg);
+
+	/* per pool, runtime, EAL arguments and mode; Match blocks */
+	cfg = write_cfg("c2.cfg",
+	    "Match host h\n  CryptoWorkers chacha=2,GCM=auto\n"
+	    "  CryptoRuntime DPDK\n"
+	    "  CryptoEALArgs --no-huge -m 64 \"--vdev=crypto_openssl\"\n"
+	    "  CryptoWorkerMode offload\n"
+	    "Host *\n  CryptoWorkers 1\n  CryptoRuntime threads\n"
+	    "  CryptoEALArgs none\n  CryptoWorkerMode inline\n");
+	dump = qssh_dump(cfg, NULL, 0, "h", &r);
+	assert_int_equal(r, 0);
+	l = lines_for(dump, "cryptoworkers");
+	assert_string_equal(l, "cryptoworkers gcm=auto,chacha=2,mac=auto\n");
+	free(l);
+	l = lines_for(dump, "cryptoruntime");
+	assert_string_equal(l, "cryptoruntime dpdk\n");
+	free(l);
+	l = lines_for(dump, "cryptoealargs");
+	assert_string_equal(
+	    l, "cryptoealargs --no-huge -m 64 --vdev=crypto_openssl\n");
+	free(l);
+	l = lines_for(dump, "cryptoworkermode");
+	assert_string_equal(l, "cryptoworkermode offload\n");
+	free(l);
+	free(dump);
+	dump = qssh_dump(cfg, NULL, 0, "other", &r);
+	assert_int_equal(r, 0);
+	l = lines_for(dump, "cryptoworkers");
+	assert_string_equal(l, "cryptoworkers 1\n");
+	free(l);
+	l = lines_for(dump, "cryptoruntime");
+	assert_string_equal(l, "cryptoruntime threads\n");
+	free(l);
+	l = lines_for(dump, "cryptoealargs");
+	assert_string_equal(l, "cryptoealargs none\n");
+	free(l);
+	l = lines_for(dump, "cryptoworkermode");
+	assert_string_equal(l, "cryptoworkermode inline\n");
 	free(l);
 	free(dump);
 	free(cfg);
@@ -699,17 +754,55 @@ test_crypto_keywords(void **state)
 	    "f line 7: bad CryptoBackend argument \"fast\" (auto, openssl, "
 	    "ipsec-mb or cryptodev).\n");
 	expect_bad("CryptoWorkers -1",
-	    "f line 7: bad CryptoWorkers argument \"-1\" (auto or 0 to "
-	    "21).\n");
+	    "f line 7: bad CryptoWorkers argument \"-1\" " WORKERS_WHY);
 	expect_bad("CryptoWorkers 22",
-	    "f line 7: bad CryptoWorkers argument \"22\" (auto or 0 to "
-	    "21).\n");
+	    "f line 7: bad CryptoWorkers argument \"22\" " WORKERS_WHY);
 	expect_bad("CryptoWorkers 99999999999999999999999",
-	    "f line 7: bad CryptoWorkers argument \"99999999999999999999999\" "
-	    "(auto or 0 to 21).\n");
+	    "f line 7: bad CryptoWorkers argument "
+	    "\"99999999999999999999999\" " WORKERS_WHY);
 	expect_bad("CryptoWorkers 1x",
-	    "f line 7: bad CryptoWorkers argument \"1x\" (auto or 0 to "
-	    "21).\n");
+	    "f line 7: bad CryptoWorkers argument \"1x\" " WORKERS_WHY);
+	expect_bad("CryptoWorkers gcm=1,gcm=2",
+	    "f line 7: bad CryptoWorkers argument \"gcm=1,gcm=2\" (a pool is "
+	    "given twice).\n");
+	expect_bad("CryptoWorkers aes=1",
+	    "f line 7: bad CryptoWorkers argument \"aes=1\" (the pools are "
+	    "gcm, chacha and mac).\n");
+	expect_bad("CryptoWorkers gcm",
+	    "f line 7: bad CryptoWorkers argument \"gcm\" " WORKERS_WHY);
+	expect_bad("CryptoWorkers gcm=1,mac",
+	    "f line 7: bad CryptoWorkers argument \"gcm=1,mac\" (each pool as "
+	    "name=N, such as gcm=2).\n");
+	expect_bad("CryptoWorkers chacha=65",
+	    "f line 7: bad CryptoWorkers argument \"chacha=65\" (a pool takes "
+	    "auto or 0 to 64 workers).\n");
+	expect_bad("CryptoWorkers gcm=64,mac=1",
+	    "f line 7: bad CryptoWorkers argument \"gcm=64,mac=1\" (at most 64 "
+	    "workers in all).\n");
+	expect_bad("CryptoWorkers gcm=1 mac=1",
+	    "f line 7: keyword cryptoworkers extra arguments at end of line\n");
+	expect_bad("CryptoRuntime lcores",
+	    "f line 7: bad CryptoRuntime argument \"lcores\" (auto, threads or "
+	    "dpdk).\n");
+	expect_bad("CryptoRuntime dpdk threads",
+	    "f line 7: keyword cryptoruntime extra arguments at end of line\n");
+	expect_bad("CryptoWorkerMode both",
+	    "f line 7: bad CryptoWorkerMode argument \"both\" (auto, inline or "
+	    "offload).\n");
+	expect_bad("CryptoEALArgs -h",
+	    "f line 7: bad CryptoEALArgs argument \"-h\" (-h and --help end "
+	    "the process).\n");
+	expect_bad("CryptoEALArgs --proc-type secondary",
+	    "f line 7: bad CryptoEALArgs argument \"--proc-type secondary\" "
+	    "(only --proc-type=primary).\n");
+	expect_bad("CryptoEALArgs -l 1 2",
+	    "f line 7: bad CryptoEALArgs argument \"-l 1 2\" (each word is an "
+	    "option or the value of the option before it).\n");
+	expect_bad("CryptoEALArgs",
+	    "f line 7: no argument after keyword \"cryptoealargs\"\n");
+	/* ChannelWindow is qsshd's only. */
+	expect_bad("ChannelWindow 1M",
+	    "f: line 7: Bad configuration option: channelwindow\n");
 	expect_bad("CryptoCores 2-1",
 	    "f line 7: bad CryptoCores argument \"2-1\" (any, or core numbers "
 	    "and ranges such as 0-1,3).\n");
@@ -718,6 +811,62 @@ test_crypto_keywords(void **state)
 	    "and ranges such as 0-1,3).\n");
 	expect_bad("CryptoCores 1 2",
 	    "f line 7: keyword cryptocores extra arguments at end of line\n");
+}
+
+static void
+set_all(struct wrk_config *wc, uint32_t n)
+{
+	int i;
+
+	for (i = 0; i < WRK_POOL_COUNT; i++)
+		wc->num_workers[i] = n;
+}
+
+/* The keywords as the worker engine's configuration. */
+static void
+test_crypto_wrk_config(void **state)
+{
+	static const char *const lines[] = { "CryptoWorkers mac=3,gcm=0",
+		"CryptoCores 1", "CryptoWorkerMode inline",
+		"CryptoRuntime dpdk" };
+	struct readconf_options o;
+	struct readconf_ctx ctx;
+	struct wrk_config wc;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(readconf_ctx_init(&ctx, "h"), 0);
+	readconf_init(&o);
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		assert_int_equal(
+		    readconf_process_line(&o, &ctx, lines[i], "f", 1, NULL, 0),
+		    0);
+	assert_int_equal(readconf_fill_defaults(&o, &ctx), 0);
+	wrk_config_init(&wc);
+	wc.num_workers[WRK_POOL_CHACHA] = 2;
+	assert_int_equal(readconf_wrk_config(&o, &wc), 5);
+	assert_int_equal(wc.num_workers[WRK_POOL_GCM], 0);
+	assert_int_equal(wc.num_workers[WRK_POOL_CHACHA], 2);
+	assert_int_equal(wc.num_workers[WRK_POOL_CIPHER_MAC], 3);
+	assert_string_equal(wc.cores, "1");
+	assert_int_equal(wc.mode, WRK_MODE_INLINE);
+	assert_int_equal(wc.runtime, WRK_RUNTIME_DPDK);
+	/* CryptoEALArgs none: the default arguments */
+	assert_string_equal(wc.eal_args, DP_EAL_DEFAULT_ARGS);
+	readconf_cleanup(&o);
+
+	/* defaults: threads (no EAL here), auto mode, any core */
+	readconf_init(&o);
+	assert_int_equal(readconf_fill_defaults(&o, &ctx), 0);
+	wrk_config_init(&wc);
+	set_all(&wc, 1);
+	assert_int_equal(readconf_wrk_config(&o, &wc), 3);
+	assert_null(wc.cores);
+	assert_int_equal(wc.mode, WRK_MODE_AUTO);
+	assert_int_equal(wc.runtime, WRK_RUNTIME_THREADS);
+	assert_null(wc.eal_args);
+	readconf_cleanup(&o);
+	readconf_ctx_cleanup(&ctx);
 }
 
 static void
@@ -831,6 +980,7 @@ main(void)
 		cmocka_unit_test(test_messages),
 		cmocka_unit_test(test_cmdline_errors),
 		cmocka_unit_test(test_crypto_keywords),
+		cmocka_unit_test(test_crypto_wrk_config),
 		cmocka_unit_test(test_destination),
 		cmocka_unit_test(test_algorithms),
 	};

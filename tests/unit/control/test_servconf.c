@@ -14,6 +14,8 @@
 #include "common/err.h"
 #include "common/log.h"
 #include "control/servconf.h"
+#include "dataplane/eal.h"
+#include "dataplane/workers.h"
 
 #define SSHD "/usr/sbin/sshd"
 
@@ -177,6 +179,9 @@ struct badcase {
 	const char *msg;
 };
 
+#define WORKERS_WHY \
+	"(auto, 0 to 21 workers for every pool, or gcm=N,chacha=N,mac=N)."
+
 static const struct badcase bad[] = {
 	{ "Foo bar\n",
 	    "F: line 1: Bad configuration option: Foo\n"
@@ -251,13 +256,100 @@ static const struct badcase bad[] = {
 	    "F line 1: bad CryptoBackend argument \"fast\" (auto, openssl, "
 	    "ipsec-mb or cryptodev)." },
 	{ "CryptoWorkers -1\n",
-	    "F line 1: CryptoWorkers integer value too small." },
+	    "F line 1: bad CryptoWorkers argument \"-1\" " WORKERS_WHY },
 	{ "CryptoWorkers 22\n",
-	    "F line 1: CryptoWorkers integer value too large." },
+	    "F line 1: bad CryptoWorkers argument \"22\" " WORKERS_WHY },
 	{ "CryptoWorkers 99999999999999999999\n",
-	    "F line 1: CryptoWorkers integer value too large." },
+	    "F line 1: bad CryptoWorkers argument "
+	    "\"99999999999999999999\" " WORKERS_WHY },
 	{ "CryptoWorkers two\n",
-	    "F line 1: CryptoWorkers integer value invalid." },
+	    "F line 1: bad CryptoWorkers argument \"two\" " WORKERS_WHY },
+	{ "CryptoWorkers \"\"\n",
+	    "F line 1: bad CryptoWorkers argument \"\" " WORKERS_WHY },
+	{ "CryptoWorkers gcm=2,gcm=3\n",
+	    "F line 1: bad CryptoWorkers argument \"gcm=2,gcm=3\" (a pool is "
+	    "given twice)." },
+	{ "CryptoWorkers ctr=1\n",
+	    "F line 1: bad CryptoWorkers argument \"ctr=1\" (the pools are "
+	    "gcm, chacha and mac)." },
+	{ "CryptoWorkers gcm=1,,mac=1\n",
+	    "F line 1: bad CryptoWorkers argument \"gcm=1,,mac=1\" (each pool "
+	    "as name=N, such as gcm=2)." },
+	{ "CryptoWorkers gcm=1,\n",
+	    "F line 1: bad CryptoWorkers argument \"gcm=1,\" (each pool "
+	    "as name=N, such as gcm=2)." },
+	{ "CryptoWorkers 1,2\n",
+	    "F line 1: bad CryptoWorkers argument \"1,2\" (each pool "
+	    "as name=N, such as gcm=2)." },
+	{ "CryptoWorkers gcm=65\n",
+	    "F line 1: bad CryptoWorkers argument \"gcm=65\" (a pool takes "
+	    "auto or 0 to 64 workers)." },
+	{ "CryptoWorkers chacha=\n",
+	    "F line 1: bad CryptoWorkers argument \"chacha=\" (a pool takes "
+	    "auto or 0 to 64 workers)." },
+	{ "CryptoWorkers mac=-1\n",
+	    "F line 1: bad CryptoWorkers argument \"mac=-1\" (a pool takes "
+	    "auto or 0 to 64 workers)." },
+	{ "CryptoWorkers mac=99999999999999999999\n",
+	    "F line 1: bad CryptoWorkers argument \"mac=99999999999999999999\" "
+	    "(a pool takes auto or 0 to 64 workers)." },
+	{ "CryptoWorkers gcm=40,chacha=20,mac=5\n",
+	    "F line 1: bad CryptoWorkers argument \"gcm=40,chacha=20,mac=5\" "
+	    "(at most 64 workers in all)." },
+	{ "CryptoWorkers 2 3\n",
+	    "F line 1: keyword CryptoWorkers extra arguments at end of line\n"
+	    "F: terminating, 1 bad configuration options" },
+	{ "CryptoRuntime fast\n",
+	    "F line 1: bad CryptoRuntime argument \"fast\" (auto, threads or "
+	    "dpdk)." },
+	{ "CryptoRuntime\n",
+	    "F line 1: no argument after keyword \"CryptoRuntime\"\n"
+	    "F: terminating, 1 bad configuration options" },
+	{ "CryptoWorkerMode sometimes\n",
+	    "F line 1: bad CryptoWorkerMode argument \"sometimes\" (auto, "
+	    "inline or offload)." },
+	{ "CryptoEALArgs --help\n",
+	    "F line 1: bad CryptoEALArgs argument \"--help\" (-h and --help "
+	    "end the process)." },
+	{ "CryptoEALArgs \"--no-huge -h\"\n",
+	    "F line 1: bad CryptoEALArgs argument \"--no-huge -h\" (-h and "
+	    "--help end the process)." },
+	{ "CryptoEALArgs --proc-type=secondary\n",
+	    "F line 1: bad CryptoEALArgs argument \"--proc-type=secondary\" "
+	    "(only --proc-type=primary)." },
+	{ "CryptoEALArgs --no-huge -- app\n",
+	    "F line 1: bad CryptoEALArgs argument \"--no-huge -- app\" (no "
+	    "application arguments after --)." },
+	{ "CryptoEALArgs no-huge\n",
+	    "F line 1: bad CryptoEALArgs argument \"no-huge\" (each word is "
+	    "an option or the value of the option before it)." },
+	{ "CryptoEALArgs --no-huge=1 128\n",
+	    "F line 1: bad CryptoEALArgs argument \"--no-huge=1 128\" (each "
+	    "word is an option or the value of the option before it)." },
+	{ "CryptoEALArgs \" \"\n",
+	    "F line 1: bad CryptoEALArgs argument \" \" (no EAL options; none "
+	    "for the default)." },
+	{ "ChannelWindow 65535\n",
+	    "F line 1: bad ChannelWindow argument \"65535\" (a size from 64K "
+	    "to 64M, such as 16M)." },
+	{ "ChannelWindow 65M\n",
+	    "F line 1: bad ChannelWindow argument \"65M\" (a size from 64K "
+	    "to 64M, such as 16M)." },
+	{ "ChannelWindow 1G\n",
+	    "F line 1: bad ChannelWindow argument \"1G\" (a size from 64K "
+	    "to 64M, such as 16M)." },
+	{ "ChannelWindow -16M\n",
+	    "F line 1: bad ChannelWindow argument \"-16M\" (a size from 64K "
+	    "to 64M, such as 16M)." },
+	{ "ChannelWindowMax 16MB\n",
+	    "F line 1: bad ChannelWindowMax argument \"16MB\" (a size from "
+	    "64K to 64M, such as 16M)." },
+	{ "ChannelWindowMax 99999999999999999999\n",
+	    "F line 1: bad ChannelWindowMax argument \"99999999999999999999\" "
+	    "(a size from 64K to 64M, such as 16M)." },
+	{ "ChannelWindowMax 8E\n",
+	    "F line 1: bad ChannelWindowMax argument \"8E\" (a size from 64K "
+	    "to 64M, such as 16M)." },
 	{ "CryptoCores 3-1\n",
 	    "F line 1: bad CryptoCores argument \"3-1\" (any, or core numbers "
 	    "and ranges such as 0-1,3)." },
@@ -267,6 +359,21 @@ static const struct badcase bad[] = {
 	{ "Match User a\nCryptoWorkers 1\n",
 	    "F line 2: Directive 'CryptoWorkers' is not allowed within a Match "
 	    "block" },
+	{ "Match User a\nCryptoRuntime dpdk\n",
+	    "F line 2: Directive 'CryptoRuntime' is not allowed within a Match "
+	    "block" },
+	{ "Match User a\nCryptoEALArgs --no-huge\n",
+	    "F line 2: Directive 'CryptoEALArgs' is not allowed within a Match "
+	    "block" },
+	{ "Match User a\nCryptoWorkerMode inline\n",
+	    "F line 2: Directive 'CryptoWorkerMode' is not allowed within a "
+	    "Match block" },
+	{ "Match User a\nChannelWindow 1M\n",
+	    "F line 2: Directive 'ChannelWindow' is not allowed within a Match "
+	    "block" },
+	{ "Match User a\nChannelWindowMax 1M\n",
+	    "F line 2: Directive 'ChannelWindowMax' is not allowed within a "
+	    "Match block" },
 	{ "Banner \"/a b\n",
 	    "F line 1: invalid quotes\n"
 	    "F: terminating, 1 bad configuration options" },
@@ -813,7 +920,7 @@ test_dump_vs_sshd(void **state)
 	    "macs");
 }
 
-/* The lines of a -T dump that start with "crypto", concatenated. */
+/* The lines of a -T dump that start with "crypto" or "channel", joined. */
 static char *
 crypto_dump(const struct servconf *c)
 {
@@ -828,7 +935,8 @@ crypto_dump(const struct servconf *c)
 	assert_non_null(res);
 	for (line = strtok_r(text, "\n", &save); line != NULL;
 	     line = strtok_r(NULL, "\n", &save)) {
-		if (strncmp(line, "crypto", 6) == 0) {
+		if (strncmp(line, "crypto", 6) == 0 ||
+		    strncmp(line, "channel", 7) == 0) {
 			strcat(res, line);
 			strcat(res, "\n");
 		}
@@ -837,20 +945,33 @@ crypto_dump(const struct servconf *c)
 	return res;
 }
 
+#define DUMP_DEFAULT_REST                                                 \
+	"cryptoruntime auto\ncryptoealargs none\ncryptoworkermode auto\n" \
+	"channelwindow 16777216\nchannelwindowmax 67108864\n"
+
 static void
 test_crypto_keywords(void **state)
 {
 	struct servconf *c;
 	char *d;
+	int i;
 
 	(void)state;
 	c = load("", 0);
 	assert_string_equal(c->crypto_backend, "auto");
-	assert_int_equal(c->crypto_workers, SERVCONF_CRYPTO_WORKERS_AUTO);
+	for (i = 0; i < SERVCONF_CRYPTO_POOLS; i++)
+		assert_int_equal(
+		    c->crypto_workers[i], SERVCONF_CRYPTO_WORKERS_AUTO);
 	assert_string_equal(c->crypto_cores, "any");
+	assert_int_equal(c->crypto_runtime, SERVCONF_RUNTIME_AUTO);
+	assert_null(c->crypto_eal_args);
+	assert_int_equal(c->crypto_worker_mode, SERVCONF_WMODE_AUTO);
+	assert_int_equal(c->channel_window, 16 * 1024 * 1024);
+	assert_int_equal(c->channel_window_max, 64 * 1024 * 1024);
 	d = crypto_dump(c);
-	assert_string_equal(
-	    d, "cryptobackend auto\ncryptoworkers auto\ncryptocores any\n");
+	assert_string_equal(d,
+	    "cryptobackend auto\ncryptoworkers auto\ncryptocores "
+	    "any\n" DUMP_DEFAULT_REST);
 	free(d);
 	servconf_free(c);
 
@@ -858,11 +979,13 @@ test_crypto_keywords(void **state)
 		 "cryptoworkers=0\nCryptoWorkers 3\nCryptoCores 1,2\n",
 	    0);
 	assert_string_equal(c->crypto_backend, "ipsec-mb");
-	assert_int_equal(c->crypto_workers, 0);
+	for (i = 0; i < SERVCONF_CRYPTO_POOLS; i++)
+		assert_int_equal(c->crypto_workers[i], 0);
 	assert_string_equal(c->crypto_cores, "1,2");
 	d = crypto_dump(c);
-	assert_string_equal(
-	    d, "cryptobackend ipsec-mb\ncryptoworkers 0\ncryptocores 1,2\n");
+	assert_string_equal(d,
+	    "cryptobackend ipsec-mb\ncryptoworkers 0\ncryptocores "
+	    "1,2\n" DUMP_DEFAULT_REST);
 	free(d);
 	servconf_free(c);
 
@@ -871,21 +994,213 @@ test_crypto_keywords(void **state)
 	assert_non_null(c);
 	assert_int_equal(
 	    servconf_parse_line(c, "CryptoWorkers 21", "command-line", 0), 0);
+	assert_int_equal(
+	    servconf_parse_line(c, "ChannelWindowMax=64M", "command-line", 0),
+	    0);
 	assert_int_equal(servconf_load_string(c,
 			     "CryptoWorkers auto\nCryptoBackend cryptodev\n"
-			     "CryptoCores 0-3\n",
+			     "CryptoCores 0-3\nChannelWindow 64K\n"
+			     "ChannelWindowMax 1M\n",
 			     "F", "/nonexistent", true),
 	    0);
-	assert_int_equal(c->crypto_workers, 21);
+	assert_int_equal(c->crypto_workers[0], 21);
 	d = crypto_dump(c);
-	assert_string_equal(
-	    d, "cryptobackend cryptodev\ncryptoworkers 21\ncryptocores 0-3\n");
+	assert_string_equal(d,
+	    "cryptobackend cryptodev\ncryptoworkers 21\ncryptocores 0-3\n"
+	    "cryptoruntime auto\ncryptoealargs none\ncryptoworkermode auto\n"
+	    "channelwindow 65536\nchannelwindowmax 67108864\n");
 	free(d);
 	servconf_free(c);
 
 	c = load("CryptoWorkers auto\nCryptoWorkers 2\nCryptoCores any\n", 0);
-	assert_int_equal(c->crypto_workers, SERVCONF_CRYPTO_WORKERS_AUTO);
+	assert_int_equal(c->crypto_workers[2], SERVCONF_CRYPTO_WORKERS_AUTO);
 	assert_string_equal(c->crypto_cores, "any");
+	servconf_free(c);
+
+	/* Per pool; pools left out are auto; names and auto in any case. */
+	c = load("CryptoWorkers GCM=2,mac=0\nCryptoWorkers gcm=5\n"
+		 "CryptoRuntime dpdk\nCryptoRuntime threads\n"
+		 "CryptoEALArgs --no-huge -m 256 \"--vdev=crypto_openssl\"\n"
+		 "CryptoEALArgs none\n"
+		 "CryptoWorkerMode OFFLOAD\nCryptoWorkerMode inline\n"
+		 "ChannelWindow 1m\nChannelWindow 2M\n"
+		 "ChannelWindowMax 32M\n",
+	    0);
+	assert_int_equal(c->crypto_workers[0], 2);
+	assert_int_equal(c->crypto_workers[1], SERVCONF_CRYPTO_WORKERS_AUTO);
+	assert_int_equal(c->crypto_workers[2], 0);
+	assert_int_equal(c->crypto_runtime, SERVCONF_RUNTIME_DPDK);
+	assert_string_equal(
+	    c->crypto_eal_args, "--no-huge -m 256 --vdev=crypto_openssl");
+	assert_int_equal(c->crypto_worker_mode, SERVCONF_WMODE_OFFLOAD);
+	assert_int_equal(c->channel_window, 1024 * 1024);
+	assert_int_equal(c->channel_window_max, 32 * 1024 * 1024);
+	d = crypto_dump(c);
+	assert_string_equal(d,
+	    "cryptobackend auto\ncryptoworkers gcm=2,chacha=auto,mac=0\n"
+	    "cryptocores any\ncryptoruntime dpdk\n"
+	    "cryptoealargs --no-huge -m 256 --vdev=crypto_openssl\n"
+	    "cryptoworkermode offload\nchannelwindow 1048576\n"
+	    "channelwindowmax 33554432\n");
+	free(d);
+	servconf_free(c);
+
+	/* The -T form loads again to the same values. */
+	c = load("CryptoWorkers gcm=2,chacha=auto,mac=0\n"
+		 "CryptoEALArgs --no-huge -m 256 --vdev=crypto_openssl\n"
+		 "CryptoRuntime dpdk\nCryptoWorkerMode offload\n"
+		 "ChannelWindow 1048576\nChannelWindowMax 33554432\n",
+	    0);
+	d = crypto_dump(c);
+	assert_string_equal(d,
+	    "cryptobackend auto\ncryptoworkers gcm=2,chacha=auto,mac=0\n"
+	    "cryptocores any\ncryptoruntime dpdk\n"
+	    "cryptoealargs --no-huge -m 256 --vdev=crypto_openssl\n"
+	    "cryptoworkermode offload\nchannelwindow 1048576\n"
+	    "channelwindowmax 33554432\n");
+	free(d);
+	servconf_free(c);
+
+	/* Every pool given the same number prints as one number; the
+	 * largest totals are accepted. */
+	c = load("CryptoWorkers mac=4,chacha=4,gcm=4\n", 0);
+	d = crypto_dump(c);
+	assert_non_null(strstr(d, "cryptoworkers 4\n"));
+	free(d);
+	servconf_free(c);
+	c = load("CryptoWorkers gcm=64,chacha=0,mac=auto\n", 0);
+	assert_int_equal(c->crypto_workers[0], 64);
+	servconf_free(c);
+	c = load("CryptoWorkers gcm=30,chacha=30,mac=4\n", 0);
+	assert_int_equal(c->crypto_workers[2], 4);
+	servconf_free(c);
+
+	/* The window is lowered to its cap, and the default one too. */
+	c = load("ChannelWindow 32M\nChannelWindowMax 8M\n", 0);
+	assert_int_equal(c->channel_window, 8 * 1024 * 1024);
+	assert_int_equal(c->channel_window_max, 8 * 1024 * 1024);
+	servconf_free(c);
+	c = load("ChannelWindowMax 4M\n", 0);
+	assert_int_equal(c->channel_window, 4 * 1024 * 1024);
+	servconf_free(c);
+	c = load("ChannelWindow 65536\nChannelWindowMax 64M\n", 0);
+	assert_int_equal(c->channel_window, 65536);
+	servconf_free(c);
+}
+
+static void
+set_pools(struct wrk_config *wc, uint32_t n)
+{
+	int i;
+
+	for (i = 0; i < WRK_POOL_COUNT; i++)
+		wc->num_workers[i] = n;
+}
+
+/* The keywords' values as the worker engine's configuration. */
+static void
+test_crypto_fill(void **state)
+{
+	const int all_auto[SERVCONF_CRYPTO_POOLS] = {
+		SERVCONF_CRYPTO_WORKERS_AUTO, SERVCONF_CRYPTO_WORKERS_AUTO,
+		SERVCONF_CRYPTO_WORKERS_AUTO
+	};
+	const int gcm60[SERVCONF_CRYPTO_POOLS] = { 60,
+		SERVCONF_CRYPTO_WORKERS_AUTO, SERVCONF_CRYPTO_WORKERS_AUTO };
+	const int gcm64[SERVCONF_CRYPTO_POOLS] = { 64,
+		SERVCONF_CRYPTO_WORKERS_AUTO, 0 };
+	const int fixed[SERVCONF_CRYPTO_POOLS] = { 2, 0, 1 };
+	const char *eal = "--no-huge -m 64";
+	struct wrk_config wc;
+	struct servconf *c;
+
+	(void)state;
+	/* Auto pools keep the engine's default while all of them fit... */
+	wrk_config_init(&wc);
+	set_pools(&wc, 3);
+	assert_int_equal(
+	    servconf_crypto_fill(&wc, all_auto, "any", SERVCONF_WMODE_AUTO,
+		SERVCONF_RUNTIME_THREADS, NULL),
+	    9);
+	assert_int_equal(wc.num_workers[WRK_POOL_CHACHA], 3);
+	assert_null(wc.cores);
+	assert_int_equal(wc.mode, WRK_MODE_AUTO);
+	assert_int_equal(wc.runtime, WRK_RUNTIME_THREADS);
+	assert_null(wc.eal_args);
+	/* ...and share WRK_WORKERS_MAX on a machine with many cores. */
+	set_pools(&wc, 40);
+	assert_int_equal(
+	    servconf_crypto_fill(&wc, all_auto, NULL, SERVCONF_WMODE_AUTO,
+		SERVCONF_RUNTIME_THREADS, NULL),
+	    63);
+	assert_int_equal(wc.num_workers[WRK_POOL_GCM], 21);
+	assert_int_equal(wc.num_workers[WRK_POOL_CIPHER_MAC], 21);
+	/* Numbers given are kept; auto pools get what is left. */
+	set_pools(&wc, 40);
+	assert_int_equal(
+	    servconf_crypto_fill(&wc, gcm60, NULL, SERVCONF_WMODE_AUTO,
+		SERVCONF_RUNTIME_THREADS, NULL),
+	    64);
+	assert_int_equal(wc.num_workers[WRK_POOL_GCM], 60);
+	assert_int_equal(wc.num_workers[WRK_POOL_CHACHA], 2);
+	assert_int_equal(wc.num_workers[WRK_POOL_CIPHER_MAC], 2);
+	set_pools(&wc, 40);
+	assert_int_equal(
+	    servconf_crypto_fill(&wc, gcm64, NULL, SERVCONF_WMODE_AUTO,
+		SERVCONF_RUNTIME_THREADS, NULL),
+	    64);
+	assert_int_equal(wc.num_workers[WRK_POOL_CHACHA], 0);
+	set_pools(&wc, 3);
+	assert_int_equal(
+	    servconf_crypto_fill(&wc, gcm60, NULL, SERVCONF_WMODE_AUTO,
+		SERVCONF_RUNTIME_THREADS, NULL),
+	    64);
+	set_pools(&wc, 5);
+	assert_int_equal(
+	    servconf_crypto_fill(&wc, fixed, "1-2", SERVCONF_WMODE_INLINE,
+		SERVCONF_RUNTIME_DPDK, NULL),
+	    3);
+	assert_int_equal(wc.num_workers[WRK_POOL_CHACHA], 0);
+	assert_string_equal(wc.cores, "1-2");
+	assert_int_equal(wc.mode, WRK_MODE_INLINE);
+	/* dpdk: the configured EAL arguments, or the default ones. */
+	assert_int_equal(wc.runtime, WRK_RUNTIME_DPDK);
+	assert_string_equal(wc.eal_args, DP_EAL_DEFAULT_ARGS);
+	(void)servconf_crypto_fill(&wc, fixed, NULL, SERVCONF_WMODE_OFFLOAD,
+	    SERVCONF_RUNTIME_DPDK, "none");
+	assert_int_equal(wc.mode, WRK_MODE_OFFLOAD);
+	assert_string_equal(wc.eal_args, DP_EAL_DEFAULT_ARGS);
+	(void)servconf_crypto_fill(&wc, fixed, NULL, SERVCONF_WMODE_OFFLOAD,
+	    SERVCONF_RUNTIME_DPDK, eal);
+	assert_ptr_equal(wc.eal_args, eal);
+	/* auto: the EAL is not up in this process, so threads. */
+	assert_false(dp_eal_running());
+	(void)servconf_crypto_fill(
+	    &wc, fixed, NULL, SERVCONF_WMODE_AUTO, SERVCONF_RUNTIME_AUTO, eal);
+	assert_int_equal(wc.runtime, WRK_RUNTIME_THREADS);
+	assert_null(wc.eal_args);
+	(void)servconf_crypto_fill(&wc, fixed, NULL, SERVCONF_WMODE_AUTO,
+	    SERVCONF_RUNTIME_THREADS, eal);
+	assert_int_equal(wc.runtime, WRK_RUNTIME_THREADS);
+	assert_null(wc.eal_args);
+
+	/* From a loaded configuration. */
+	c = load("CryptoWorkers gcm=1,chacha=0,mac=2\nCryptoCores 0\n"
+		 "CryptoWorkerMode offload\nCryptoRuntime dpdk\n"
+		 "CryptoEALArgs --no-huge -m 64\n",
+	    0);
+	wrk_config_init(&wc);
+	assert_int_equal(servconf_wrk_config(c, &wc), 3);
+	assert_int_equal(wc.num_workers[WRK_POOL_GCM], 1);
+	assert_int_equal(wc.num_workers[WRK_POOL_CIPHER_MAC], 2);
+	assert_string_equal(wc.cores, "0");
+	assert_int_equal(wc.mode, WRK_MODE_OFFLOAD);
+	assert_int_equal(wc.runtime, WRK_RUNTIME_DPDK);
+	assert_string_equal(wc.eal_args, "--no-huge -m 64");
+	servconf_free(c);
+	c = load("CryptoWorkers 0\n", 0);
+	wrk_config_init(&wc);
+	assert_int_equal(servconf_wrk_config(c, &wc), 0);
 	servconf_free(c);
 }
 
@@ -897,6 +1212,7 @@ main(void)
 		cmocka_unit_test(test_keywords),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_crypto_keywords),
+		cmocka_unit_test(test_crypto_fill),
 		cmocka_unit_test(test_deprecated),
 		cmocka_unit_test(test_include),
 		cmocka_unit_test(test_match),
