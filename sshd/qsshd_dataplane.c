@@ -24,6 +24,7 @@
 #include "control/key.h"
 #include "control/privsep.h"
 #include "crypto-offload/cryp.h"
+#include "dataplane/eal.h"
 #include "dataplane/fastpath.h"
 #include "dataplane/workers.h"
 #include "qsshd.h"
@@ -125,8 +126,37 @@ start_workers(const struct servconf *cfg, enum cryp_backend_id backend)
 	struct wrk_engine *e;
 	int err = 0;
 
+	const char *env = getenv("QSSH_WORKERS");
+	const char *mode = getenv("QSSH_WORKER_MODE");
+	unsigned long n;
+	unsigned int total;
+	char *end = NULL;
+	int p;
+
 	wrk_config_init(&wc);
-	if (servconf_wrk_config(cfg, &wc) == 0) {
+	total = servconf_wrk_config(cfg, &wc);
+	/* The environment overrides the keywords, as for qssh. */
+	if (env != NULL && *env != '\0') {
+		errno = 0;
+		n = strtoul(env, &end, 10);
+		if (errno != 0 || *end != '\0' ||
+		    n > WRK_WORKERS_MAX / WRK_POOL_COUNT)
+			qlog_error("QSSH_WORKERS: bad value \"%s\" (0 to %d); "
+				   "using CryptoWorkers",
+			    env, WRK_WORKERS_MAX / WRK_POOL_COUNT);
+		else {
+			for (p = 0; p < WRK_POOL_COUNT; p++)
+				wc.num_workers[p] = (uint32_t)n;
+			total = (unsigned int)n * WRK_POOL_COUNT;
+		}
+	}
+	if (mode != NULL && strcmp(mode, "offload") == 0)
+		wc.mode = WRK_MODE_OFFLOAD;
+	else if (mode != NULL && strcmp(mode, "inline") == 0)
+		wc.mode = WRK_MODE_INLINE;
+	else if (mode != NULL && strcmp(mode, "auto") == 0)
+		wc.mode = WRK_MODE_AUTO;
+	if (total == 0) {
 		qlog_debug("dataplane: crypto workers: none, crypto inline");
 		return NULL;
 	}
@@ -138,6 +168,29 @@ start_workers(const struct servconf *cfg, enum cryp_backend_id backend)
 		return NULL;
 	}
 	return e;
+}
+
+/*
+ * The backend: the listener's choice, except that cryptodev needs the DPDK
+ * EAL, which only this process starts (CryptoEALArgs, or the default).
+ */
+static enum cryp_backend_id
+choose_backend(const struct servconf *cfg)
+{
+	const char *want = getenv("QSSH_CRYPTO_BACKEND");
+	const char *eal = cfg->crypto_eal_args;
+
+	if (want == NULL || *want == '\0')
+		want = cfg->crypto_backend;
+	if (want != NULL && strcmp(want, "cryptodev") == 0 &&
+	    !dp_eal_running()) {
+		if (eal != NULL && strcmp(eal, "none") == 0)
+			eal = NULL;
+		/* A failed start logs its own line. */
+		(void)dp_eal_start(eal);
+	}
+	/* The usual choice, which logs what it took and why. */
+	return cryp_backend_default();
 }
 
 static int
@@ -159,7 +212,7 @@ sandbox(const struct qsshd *d)
 void
 qsshd_dataplane_main(struct qsshd *d, int ctl_fd)
 {
-	enum cryp_backend_id backend = cryp_backend_default();
+	enum cryp_backend_id backend;
 	struct wrk_engine *wrk;
 	struct fp_config fc;
 	struct dp dp;
@@ -176,6 +229,7 @@ qsshd_dataplane_main(struct qsshd *d, int ctl_fd)
 		key_free(d->host_keys[i]);
 		d->host_keys[i] = NULL;
 	}
+	backend = choose_backend(d->cfg);
 	wrk = start_workers(d->cfg, backend);
 	memset(&fc, 0, sizeof(fc));
 	fc.backend = backend;

@@ -960,7 +960,10 @@ main(int argc, char **argv)
 	/* Probe the crypto backends once, quietly unless debugging. */
 	if (d->debug == 0 && level > QSSH_LOG_INFO)
 		qssh_log_set_level(QSSH_LOG_INFO);
-	(void)cryp_backend_default();
+	/* cryptodev needs the EAL, which only the dataplane process starts. */
+	if (getenv("QSSH_CRYPTO_BACKEND") == NULL ||
+	    strcmp(getenv("QSSH_CRYPTO_BACKEND"), "cryptodev") != 0)
+		(void)cryp_backend_default();
 	qssh_log_set_level(level);
 	if (d->inetd)
 		exit(run_inetd());

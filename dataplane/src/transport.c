@@ -242,6 +242,32 @@ tport_rekey_needed(const struct tport *t)
 
 /* ---- keys ---- */
 
+/*
+ * The backend of a direction's session: the transport's, or, for an
+ * algorithm it does not do (chacha20-poly1305 on cryptodev), a CPU backend
+ * that does; such a session's crypto then runs on the calling thread
+ * (tport_wq_bind() leaves it alone), since the workers' queue pairs are the
+ * transport's backend's.
+ */
+static enum cryp_backend_id
+session_backend(const struct tport *t, const struct cryp_cipher_info *ci,
+    const struct cryp_mac_info *mi)
+{
+	enum cryp_mac_id mac = mi != NULL ? mi->id : CRYP_MAC_NONE;
+	enum cryp_backend_id be = t->backend;
+
+	if (cryp_backend_supports(be, ci->id, mac))
+		return be;
+	if (cryp_backend_available(CRYP_BACKEND_IPSECMB) &&
+	    cryp_backend_supports(CRYP_BACKEND_IPSECMB, ci->id, mac))
+		be = CRYP_BACKEND_IPSECMB;
+	else
+		be = CRYP_BACKEND_OPENSSL;
+	qlog_debug("transport: %s is not on the %s backend: %s, inline",
+	    ci->name, cryp_backend_name(t->backend), cryp_backend_name(be));
+	return be;
+}
+
 static int
 dir_set_keys(struct tport *t, struct tport_dir *d, const struct tport_keys *k,
     bool encrypt)
@@ -250,6 +276,7 @@ dir_set_keys(struct tport *t, struct tport_dir *d, const struct tport_keys *k,
 	struct cryp_session *s = NULL, *peek = NULL;
 	const struct cryp_mac_info *mac;
 	uint32_t tag_len = 0, first_len = 4;
+	enum cryp_backend_id be;
 	bool comp_on;
 	int r = QSSH_ERR_INTERNAL;
 
@@ -257,6 +284,7 @@ dir_set_keys(struct tport *t, struct tport_dir *d, const struct tport_keys *k,
 		return QSSH_ERR_INVALID_ARGUMENT;
 	mac = k->cipher->aead ? NULL : k->mac;
 	if (k->cipher->id != CRYP_CIPHER_NONE || mac != NULL) {
+		be = session_backend(t, k->cipher, mac);
 		memset(&p, 0, sizeof(p));
 		p.cipher = k->cipher;
 		p.mac = mac;
@@ -264,7 +292,7 @@ dir_set_keys(struct tport *t, struct tport_dir *d, const struct tport_keys *k,
 		p.iv = k->iv;
 		p.mac_key = k->mac_key;
 		p.encrypt = encrypt;
-		if ((s = cryp_session_new(t->backend, &p, &r)) == NULL) {
+		if ((s = cryp_session_new(be, &p, &r)) == NULL) {
 			if (r == 0)
 				r = QSSH_ERR_INTERNAL;
 			goto out;
@@ -275,7 +303,7 @@ dir_set_keys(struct tport *t, struct tport_dir *d, const struct tport_keys *k,
 		 */
 		if (!encrypt && t->wport != NULL &&
 		    k->cipher->id == CRYP_CIPHER_CHACHA20_POLY1305 &&
-		    (peek = cryp_session_new(t->backend, &p, &r)) == NULL) {
+		    (peek = cryp_session_new(be, &p, &r)) == NULL) {
 			if (r == 0)
 				r = QSSH_ERR_INTERNAL;
 			goto out;

@@ -143,6 +143,9 @@ tport_wq_bind(struct tport *t, struct tport_dir *d)
 
 	if (t->wport == NULL || d->sess == NULL || d->wq.on)
 		return 0;
+	/* A session of another backend than the workers' runs inline. */
+	if (cryp_session_backend(d->sess) != t->backend)
+		return 0;
 	if ((r = wrk_flow_init(&d->wq.wf, t->wport, d->sess, d->cipher_id)) !=
 	    0)
 		return r;
