@@ -45,6 +45,10 @@
 #define FP_NET_OUT_HIGH (4UL * 1024 * 1024)
 /* The network is not read while this much waits for the control process. */
 #define FP_RELAY_OUT_HIGH (1UL * 1024 * 1024)
+/* Nor while this much waits in a channel being bound (RELAY_APP_BIND_DONE). */
+#define FP_HELD_HIGH (1UL * 1024 * 1024)
+/* One read of session output makes at most this many packets. */
+#define FP_SESS_READ_PKTS 64
 /* A closed connection's last bytes get this long to leave. */
 #define FP_LINGER_MS 5000
 #define FP_EVENTS 64
@@ -120,6 +124,8 @@ struct fp_conn {
 	bool rekey_asked;
 	bool dirty; /* on the engine's work list this round */
 	bool pkts_pending; /* whole packets may be waiting in the transport */
+	bool again; /* the step stopped with work left: run it again soon */
+	size_t held_bytes; /* in the held queues of channels being bound */
 	uint64_t linger_until;
 };
 
@@ -159,12 +165,26 @@ watch_init(struct fp_watch *w, struct fp_conn *c, struct fp_chan *ch, int fd,
 	w->kind = (uint8_t)kind;
 }
 
+/*
+ * Register interest in events; none takes the descriptor out of the set:
+ * epoll reports EPOLLHUP and EPOLLERR whether asked for or not, and a
+ * hung-up descriptor that nobody reads would wake the loop forever.
+ */
 static void
 watch_set(struct fp_engine *e, struct fp_watch *w, uint32_t events)
 {
 	struct epoll_event ev;
 
-	if (w->fd < 0 || (w->added && w->events == events))
+	if (w->fd < 0)
+		return;
+	if (events == 0) {
+		if (w->added)
+			(void)epoll_ctl(e->ep, EPOLL_CTL_DEL, w->fd, NULL);
+		w->added = false;
+		w->events = 0;
+		return;
+	}
+	if (w->added && w->events == events)
 		return;
 	memset(&ev, 0, sizeof(ev));
 	ev.events = events;
@@ -285,10 +305,14 @@ chan_free(struct fp_chan *ch)
 	if (ch->err_fd >= 0)
 		close(ch->err_fd);
 	qssh_buf_free(ch->inq);
-	qssh_buf_free(ch->held);
+	if (ch->held != NULL) {
+		c->held_bytes -= qssh_buf_len(ch->held);
+		qssh_buf_free(ch->held);
+	}
 	for (i = 0; i < c->nch; i++) {
 		if (c->ch[i] == ch) {
 			c->ch[i] = c->ch[--c->nch];
+			c->e->st.channels_open--;
 			break;
 		}
 	}
@@ -301,6 +325,9 @@ send_adjust(struct fp_chan *ch, uint32_t n)
 	uint8_t b[8];
 	int r;
 
+	/* The window the peer sees, lwin + unacked, stays a uint32. */
+	if ((uint64_t)ch->lwin + ch->unacked + n > UINT32_MAX)
+		return QSSH_ERR_INTERNAL;
 	qssh_put_u32be(b, ch->rid);
 	qssh_put_u32be(b + 4, n);
 	if ((r = tport_send(ch->c->t, SSH_MSG_CHANNEL_WINDOW_ADJUST, b, 8)) !=
@@ -329,7 +356,13 @@ chan_credit(struct fp_chan *ch, bool force)
 		ch->target = ch->target > maxw / 2 ? maxw : ch->target * 2;
 	ch->written = 0;
 	ch->unacked -= n;
-	/* lwin + unacked is the window the peer sees; bring it to target. */
+	/*
+	 * lwin + unacked is the window the peer sees; bring it to target.
+	 * It may be above it (the control process offered more before the
+	 * binding): then nothing, until the peer used enough of it.
+	 */
+	if (ch->unacked >= ch->target)
+		return 0;
 	want = (uint64_t)ch->target - ch->unacked;
 	if (want <= ch->lwin)
 		return 0;
@@ -433,10 +466,12 @@ chan_input(struct fp_conn *c, uint8_t type, struct qssh_view pl, bool forwarded)
 	    (ch = chan_by_lid(c, id)) == NULL)
 		return QSSH_ERR_NOT_FOUND;
 	if (ch->held_mode && !forwarded) {
+		/* net_packets() stops reading past FP_HELD_HIGH. */
 		if ((r = qssh_buf_put_u8(ch->held, type)) != 0 ||
 		    (r = qssh_buf_put_u32(ch->held, (uint32_t)pl.len)) != 0 ||
 		    (r = qssh_buf_put(ch->held, pl.p, pl.len)) != 0)
 			return r;
+		c->held_bytes += 5 + pl.len;
 		return 0;
 	}
 	switch (type) {
@@ -449,7 +484,7 @@ chan_input(struct fp_conn *c, uint8_t type, struct qssh_view pl, bool forwarded)
 		if (qssh_view_get_u32(&v, &code) != 0 ||
 		    qssh_view_get_string(&v, &data) != 0 || v.len != 0)
 			return QSSH_ERR_INVALID_FORMAT;
-		if (data.len > ch->lwin)
+		if (data.len > ch->lwin || ch->peer_eof)
 			return QSSH_ERR_PROTOCOL;
 		ch->lwin -= (uint32_t)data.len;
 		ch->unacked += data.len;
@@ -496,6 +531,9 @@ chan_read_fd(struct fp_chan *ch, bool err, int *rp)
 	    tport_output_len(c->t) < FP_NET_OUT_HIGH &&
 	    (w->ready & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0) {
 		want = ch->rwin < FP_SESS_READ ? ch->rwin : FP_SESS_READ;
+		/* A tiny maximum packet must not make a flood of packets. */
+		if (want / FP_SESS_READ_PKTS > ch->rmax)
+			want = (size_t)ch->rmax * FP_SESS_READ_PKTS;
 		n = read(fd, buf + hdr, want);
 		if (n == -1 && errno == EINTR)
 			continue;
@@ -629,8 +667,18 @@ chan_bind(struct fp_conn *c, struct qssh_view v)
 	ch->wio.ready = EPOLLIN | EPOLLOUT;
 	ch->werr.ready = EPOLLIN;
 	c->ch[c->nch++] = ch;
+	c->e->st.channels_open++;
 	if ((ch->inq = qssh_buf_new()) == NULL)
 		return QSSH_ERR_ALLOC;
+	/*
+	 * Only what epoll can wait on (sockets, pipes, ttys): a regular
+	 * file or /dev/zero would be read without end and never waited for.
+	 */
+	watch_set(c->e, &ch->wio, EPOLLIN);
+	if (ch->err_fd >= 0)
+		watch_set(c->e, &ch->werr, EPOLLIN);
+	if (!ch->wio.added || (ch->err_fd >= 0 && !ch->werr.added))
+		return QSSH_ERR_INVALID_FORMAT;
 	(void)sock_set_nonblock(ch->io_fd, true);
 	if (ch->err_fd >= 0)
 		(void)sock_set_nonblock(ch->err_fd, true);
@@ -651,7 +699,9 @@ chan_bind(struct fp_conn *c, struct qssh_view v)
 
 /*
  * RELAY_APP_BIND_DONE: everything the control process had for the channel
- * came back; what waited here follows, then the window opens.
+ * came back; what waited here follows, then the window opens.  A channel
+ * that is gone (the peer's CLOSE came back forwarded, or the control
+ * process closed it) has nothing to finish.
  */
 static int
 chan_bind_done(struct fp_conn *c, uint32_t id)
@@ -659,14 +709,20 @@ chan_bind_done(struct fp_conn *c, uint32_t id)
 	struct qssh_view v, pl;
 	struct qssh_buf *held;
 	struct fp_chan *ch;
+	bool gone = false;
 	uint8_t type;
 	int r = 0;
 
-	if ((ch = chan_by_lid(c, id)) == NULL || !ch->held_mode)
+	if ((ch = chan_by_lid(c, id)) == NULL)
+		return 0;
+	if (!ch->held_mode)
 		return QSSH_ERR_INVALID_FORMAT;
 	ch->held_mode = false;
 	held = ch->held;
 	ch->held = NULL;
+	c->held_bytes -= qssh_buf_len(held);
+	/* Packets may wait in the transport behind the held ones. */
+	c->pkts_pending = true;
 	v = qssh_buf_view(held);
 	while (v.len > 0 && !c->in_dead) {
 		if (qssh_view_get_u8(&v, &type) != 0 ||
@@ -674,15 +730,19 @@ chan_bind_done(struct fp_conn *c, uint32_t id)
 			r = QSSH_ERR_INTERNAL;
 			break;
 		}
+		if (gone) {
+			/* After the peer's CLOSE: the control process answers. */
+			if ((r = relay_packet_in(c, type, pl)) != 0)
+				break;
+			continue;
+		}
 		r = chan_input(c, type, pl, true);
 		if (r == QSSH_ERR_NOT_FOUND) {
-			/* CLOSE: the channel is gone, the control process
-			 * answers. */
-			r = type == SSH_MSG_CHANNEL_CLOSE
-			    ? relay_packet_in(c, type, pl)
-			    : 0;
-			qssh_buf_free(held);
-			return r;
+			/* Only a CLOSE (it freed the channel) gets here. */
+			gone = true;
+			if ((r = relay_packet_in(c, type, pl)) != 0)
+				break;
+			continue;
 		}
 		if (r != 0) {
 			conn_input_error(c, r);
@@ -691,7 +751,7 @@ chan_bind_done(struct fp_conn *c, uint32_t id)
 		}
 	}
 	qssh_buf_free(held);
-	if (r != 0 || chan_by_lid(c, id) != ch)
+	if (r != 0 || gone || c->in_dead)
 		return r;
 	if ((uint64_t)ch->lwin + ch->unacked < ch->target)
 		return send_adjust(
@@ -813,15 +873,20 @@ handle_record(struct fp_conn *c, uint8_t type, struct qssh_view body)
 	case RELAY_KEYS_IN:
 		if ((r = relay_get_keys(body, &k)) != 0)
 			return r;
-		if (type == RELAY_KEYS_OUT) {
+		if (type == RELAY_KEYS_OUT)
 			r = tport_set_keys_out(c->t, &k);
-			c->rekey_asked = false;
-		} else if (!c->keys_in_wait)
+		else if (!c->keys_in_wait)
 			r = QSSH_ERR_INVALID_FORMAT;
 		else {
 			r = tport_set_keys_in(c->t, &k);
 			c->keys_in_wait = false;
 			c->pkts_pending = true;
+			/*
+			 * Both directions are new only now: asking again
+			 * after our NEWKEYS (the input still counted under
+			 * the old keys) started a second exchange.
+			 */
+			c->rekey_asked = false;
 		}
 		qssh_wipe(&k, sizeof(k));
 		return r;
@@ -880,6 +945,17 @@ relay_records(struct fp_conn *c, int *rp)
 	return moved;
 }
 
+/*
+ * Records from the control process wait while the network output is long
+ * (they would only add to it), unless the control process is gone.
+ */
+static bool
+relay_in_paused(const struct fp_conn *c)
+{
+	return tport_output_len(c->t) >= FP_NET_OUT_HIGH &&
+	    (c->wrelay.ready & (EPOLLHUP | EPOLLRDHUP | EPOLLERR)) == 0;
+}
+
 /* Read the relay, keeping descriptors that come with it. */
 static bool
 relay_read(struct fp_conn *c)
@@ -896,8 +972,9 @@ relay_read(struct fp_conn *c)
 	ssize_t n;
 	int *fds;
 
-	if ((c->wrelay.ready & (EPOLLIN | EPOLLHUP | EPOLLERR)) == 0 ||
-	    c->relay_eof)
+	if ((c->wrelay.ready & (EPOLLIN | EPOLLHUP | EPOLLRDHUP | EPOLLERR)) ==
+		0 ||
+	    c->relay_eof || relay_in_paused(c))
 		return false;
 	if (qssh_buf_reserve(c->rin, 64 * 1024, &p) != 0)
 		return false;
@@ -912,6 +989,11 @@ relay_read(struct fp_conn *c)
 		n = recvmsg(c->relay, &mh, MSG_CMSG_CLOEXEC);
 	while (n == -1 && errno == EINTR);
 	(void)qssh_buf_consume_end(c->rin, 64 * 1024 - (n > 0 ? (size_t)n : 0));
+	if (n > 0 && (mh.msg_flags & MSG_CTRUNC) != 0)
+		qlog_error(
+		    "dataplane: %s port %d: descriptors from the control "
+		    "process were dropped",
+		    c->addr, c->port);
 	if (n > 0) {
 		for (cm = CMSG_FIRSTHDR(&mh); cm != NULL;
 		     cm = CMSG_NXTHDR(&mh, cm)) {
@@ -1010,7 +1092,7 @@ net_packets(struct fp_conn *c, int *rp)
 	struct qssh_view pl;
 	const char *ident;
 	bool moved = false;
-	uint8_t type;
+	uint8_t type, b[4];
 	int r;
 
 	*rp = 0;
@@ -1026,13 +1108,14 @@ net_packets(struct fp_conn *c, int *rp)
 		}
 		c->version_read = true;
 		moved = true;
-		if ((*rp = relay_put_header(
-			 c->rout, RELAY_VERSION, 4 + strlen(ident))) != 0 ||
-		    (*rp = qssh_buf_put_cstring(c->rout, ident)) != 0)
+		qssh_put_u32be(b, (uint32_t)strlen(ident));
+		if ((*rp = relay_put(c, RELAY_VERSION, b, sizeof(b), ident,
+			 strlen(ident))) != 0)
 			return true;
 	}
 	while (c->version_read && !c->in_dead && !c->keys_in_wait &&
-	    qssh_buf_len(c->rout) <= FP_RELAY_OUT_HIGH) {
+	    qssh_buf_len(c->rout) <= FP_RELAY_OUT_HIGH &&
+	    c->held_bytes <= FP_HELD_HIGH) {
 		r = tport_read_packet(c->t, &type, &pl);
 		if (r == QSSH_ERR_AGAIN) {
 			c->pkts_pending = false;
@@ -1117,16 +1200,23 @@ conn_interest(struct fp_conn *c)
 
 	ev = 0;
 	if (!c->in_dead && !c->net_eof && !c->keys_in_wait &&
-	    qssh_buf_len(c->rout) <= FP_RELAY_OUT_HIGH)
+	    qssh_buf_len(c->rout) <= FP_RELAY_OUT_HIGH &&
+	    c->held_bytes <= FP_HELD_HIGH && tport_input_room(c->t) > 0)
 		ev |= EPOLLIN;
 	if (c->net_out == c->net_in && net_out_want)
 		ev |= EPOLLOUT;
 	watch_set(e, &c->win, ev);
 	if (c->net_out != c->net_in)
 		watch_set(e, &c->wout, net_out_want ? EPOLLOUT : 0);
-	ev = c->relay_eof ? 0 : EPOLLIN;
-	if (!c->relay_eof && qssh_buf_len(c->rout) > 0)
-		ev |= EPOLLOUT;
+	/* While paused, the control process's end is still noticed. */
+	ev = 0;
+	if (!c->relay_eof) {
+		ev = EPOLLRDHUP;
+		if (!relay_in_paused(c))
+			ev |= EPOLLIN;
+		if (qssh_buf_len(c->rout) > 0)
+			ev |= EPOLLOUT;
+	}
 	watch_set(e, &c->wrelay, ev);
 	for (i = 0; i < c->nch; i++) {
 		struct fp_chan *ch = c->ch[i];
@@ -1186,6 +1276,8 @@ conn_step(struct fp_conn *c)
 		if (relay_write(c))
 			moved = true;
 	} while (moved && ++guard < 64);
+	/* Work may be left that no descriptor will announce. */
+	c->again = moved;
 	if (c->relay_eof) {
 		/* Give the last bytes (DISCONNECT) a moment, then go. */
 		if (c->linger_until == 0)
@@ -1404,8 +1496,18 @@ fp_engine_run(struct fp_engine *e, int timeout_ms)
 
 	/* Completions already waiting, or a lingering close: no long sleep. */
 	for (c = e->conns; c != NULL; c = c->next) {
-		if (tport_work_pending(c->t) && tport_arm_event(c->t))
+		if (c->again)
 			timeout_ms = 0;
+		/*
+		 * Completions wait (arming drained the event fd, so nothing
+		 * will announce them): this round steps the connection.
+		 * Asked even with nothing in flight: another connection's
+		 * flush on the shared port may have collected them.
+		 */
+		if (tport_arm_event(c->t)) {
+			c->dirty = true;
+			timeout_ms = 0;
+		}
 		if (c->linger_until != 0 && timeout_ms != 0)
 			timeout_ms = 100;
 		if (tport_first_kex_done(c->t) && timeout_ms < 0)
@@ -1441,7 +1543,7 @@ fp_engine_run(struct fp_engine *e, int timeout_ms)
 		next = c->next;
 		if (workers && tport_work_pending(c->t))
 			c->dirty = true;
-		if (sweep || c->linger_until != 0)
+		if (sweep || c->linger_until != 0 || c->again)
 			c->dirty = true;
 		if (!c->dirty)
 			continue;

@@ -259,8 +259,8 @@ next_record(struct tport *t, uint8_t *type, struct qssh_view *body)
 	}
 	tport_fifo_consume(&t->in, total);
 	if (*type == RELAY_ERROR) {
-		if (qssh_view_get_u32(body, &err) != 0 || err == 0 ||
-		    (int)err > 0 ||
+		if (qssh_view_get_u32(body, &err) != 0 || body->len != 0 ||
+		    err == 0 || (int)err > 0 ||
 		    strcmp(qssh_errname((int)err), "QSSH_ERR_?") == 0)
 			t->in_err = QSSH_ERR_PROTOCOL;
 		else
@@ -279,9 +279,12 @@ tport_relay_read_version(struct tport *t, const char **ident)
 
 	if ((r = next_record(t, &type, &body)) != 0)
 		return r;
+	/* The dataplane checked the line; it still must fit and be one. */
 	if (type != RELAY_VERSION || qssh_view_get_string(&body, &s) != 0 ||
-	    s.len == 0 || s.len > TPORT_VERSION_MAX ||
-	    memchr(s.p, '\0', s.len) != NULL) {
+	    body.len != 0 || s.len == 0 || s.len > TPORT_VERSION_MAX ||
+	    memchr(s.p, '\0', s.len) != NULL ||
+	    memchr(s.p, '\r', s.len) != NULL ||
+	    memchr(s.p, '\n', s.len) != NULL) {
 		t->in_err = QSSH_ERR_PROTOCOL;
 		return t->in_err;
 	}

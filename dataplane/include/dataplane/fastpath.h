@@ -63,6 +63,7 @@ size_t fp_engine_count(const struct fp_engine *e);
 struct fp_stats {
 	uint64_t connections; /* taken over since start */
 	uint64_t channels_bound;
+	uint64_t channels_open; /* bound and not yet closed, now */
 	uint64_t data_in, data_out; /* channel data bytes, both ways */
 	uint64_t window_adjusts; /* WINDOW_ADJUST sent */
 	uint64_t relayed_in, relayed_out; /* packets to/from control */
