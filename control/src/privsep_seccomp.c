@@ -32,6 +32,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -113,6 +114,9 @@ static const struct sb_rule sb_rules[] = {
 	R_ALLOW(__NR_shutdown),
 	R_ALLOW(__NR_getsockname),
 	R_ALLOW(__NR_getpeername),
+	/* TCP_INFO and the like of a connection's own socket (the
+	 * dataplane reads the round trip); other levels fail EPERM. */
+	{ __NR_getsockopt, SB_ARG_ONEOF, 1, EPERM, 0, 1, { IPPROTO_TCP } },
 	R_ALLOW(__NR_fstat),
 	R_ALLOW(__NR_newfstatat),
 	{ __NR_fcntl, SB_ARG_ONEOF, 1, EINVAL, 0, 4,

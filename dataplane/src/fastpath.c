@@ -12,16 +12,25 @@
  * sessions are read only within the peer's window, while the network
  * output is short and no key exchange holds packets back.
  *
- * Channel windows: a bound channel's window is raised to cfg.window at
- * once and credited back as data is written to the session; when the peer
- * had used most of it before the credit went out, the window doubles, up
- * to cfg.window_max (the peer is limited by the window, not by us).
+ * Channel windows: a bound channel's window is raised to its floor at
+ * once and credited back as data is written to the session.  It grows to
+ * twice the measured bandwidth-delay product (the rate at which the
+ * connection's bytes arrive times the kernel's smoothed TCP round trip),
+ * up to cfg.window_max, when that is more than the floor.  The floor is
+ * cfg.window, except for OpenSSH peers: OpenSSH reads its input as far as
+ * the window allows into one buffer that it then moves in memory, so a
+ * window far beyond the path's BDP costs it CPU time and throughput
+ * (measured on loopback: 3-4 times slower with 16 MiB than with 2 MiB);
+ * for them the floor is OpenSSH's own 2 MiB and only the BDP raises it.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -49,6 +58,12 @@
 #define FP_HELD_HIGH (1UL * 1024 * 1024)
 /* One read of session output makes at most this many packets. */
 #define FP_SESS_READ_PKTS 64
+/* OpenSSH's own session window: the floor for OpenSSH peers. */
+#define FP_WINDOW_OPENSSH (2u * 1024 * 1024)
+/* The arrival rate is measured over at least this long; TCP_INFO's RTT
+ * is read at most this often. */
+#define FP_RATE_MS 50
+#define FP_RTT_MS 250
 /* A closed connection's last bytes get this long to leave. */
 #define FP_LINGER_MS 5000
 #define FP_EVENTS 64
@@ -120,6 +135,11 @@ struct fp_conn {
 	bool out_dead; /* the network cannot be written */
 	bool closing; /* DISCONNECT queued */
 	bool net_eof; /* the peer closed its side */
+	bool peer_openssh; /* the peer's software is OpenSSH */
+	/* Bandwidth-delay product: arrival rate and TCP round trip. */
+	uint64_t rate_bytes, rate_t0_ms, rate_bps;
+	uint64_t rtt_t_ms;
+	uint32_t rtt_us; /* 0: unknown (not TCP, or not allowed) */
 	bool relay_eof; /* the control process is gone */
 	bool rekey_asked;
 	bool dirty; /* on the engine's work list this round */
@@ -319,6 +339,55 @@ chan_free(struct fp_chan *ch)
 	free(ch);
 }
 
+/* The window a bound channel starts with (see the top of the file). */
+static uint32_t
+conn_window_floor(const struct fp_conn *c)
+{
+	uint32_t w = c->e->cfg.window;
+
+	return c->peer_openssh && w > FP_WINDOW_OPENSSH ? FP_WINDOW_OPENSSH : w;
+}
+
+/* Bytes in flight on the path now: rate times round trip (0: unknown). */
+static uint64_t
+conn_bdp(const struct fp_conn *c)
+{
+	return c->rate_bps * c->rtt_us / 1000000u;
+}
+
+/* Account bytes that arrived; refresh the rate and the round trip. */
+static void
+conn_measure(struct fp_conn *c, size_t n)
+{
+	uint64_t now = qssh_monotime_ms(), dt;
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	if (c->rate_t0_ms == 0)
+		c->rate_t0_ms = now;
+	c->rate_bytes += n;
+	dt = now - c->rate_t0_ms;
+	if (dt >= FP_RATE_MS) {
+		uint64_t bps = c->rate_bytes * 1000 / dt;
+
+		/* Smoothed, a quarter of the new value each time. */
+		c->rate_bps =
+		    c->rate_bps == 0 ? bps : (3 * c->rate_bps + bps) / 4;
+		c->rate_bytes = 0;
+		c->rate_t0_ms = now;
+	}
+	if (now - c->rtt_t_ms >= FP_RTT_MS) {
+		c->rtt_t_ms = now;
+		memset(&ti, 0, sizeof(ti));
+		if (getsockopt(c->net_in, IPPROTO_TCP, TCP_INFO, &ti, &len) ==
+			0 &&
+		    len >= offsetof(struct tcp_info, tcpi_rttvar))
+			c->rtt_us = ti.tcpi_rtt;
+		else
+			c->rtt_us = 0;
+	}
+}
+
 static int
 send_adjust(struct fp_chan *ch, uint32_t n)
 {
@@ -352,8 +421,20 @@ chan_credit(struct fp_chan *ch, bool force)
 	if (n < ch->target / 16 && ch->lwin >= ch->target / 2 &&
 	    !(force && ch->lwin < ch->target / 4))
 		return 0;
-	if (ch->lwin < ch->target / 4 && ch->target < maxw)
-		ch->target = ch->target > maxw / 2 ? maxw : ch->target * 2;
+	if (ch->target < maxw) {
+		uint64_t bdp2 = conn_bdp(ch->c) * 2;
+
+		if (bdp2 > ch->target) {
+			/* Whole MiB, at most the maximum. */
+			bdp2 = (bdp2 + (1u << 20) - 1) &
+			    ~(uint64_t)((1u << 20) - 1);
+			ch->target = bdp2 > maxw ? maxw : (uint32_t)bdp2;
+			qlog_debug3("dataplane: channel %u: window %u (rate "
+				    "%llu B/s, rtt %u us)",
+			    ch->lid, ch->target,
+			    (unsigned long long)ch->c->rate_bps, ch->c->rtt_us);
+		}
+	}
 	ch->written = 0;
 	ch->unacked -= n;
 	/*
@@ -660,7 +741,7 @@ chan_bind(struct fp_conn *c, struct qssh_view v)
 	ch->rwin = rwin;
 	/* Headers and the packet fit in the peer's limit either way. */
 	ch->rmax = rmax > FP_SESS_READ ? FP_SESS_READ : rmax;
-	ch->target = c->e->cfg.window;
+	ch->target = conn_window_floor(c);
 	watch_init(&ch->wio, c, ch, ch->io_fd, W_IO);
 	watch_init(&ch->werr, c, ch, ch->err_fd, W_ERR);
 	/* Whatever it was, the first look finds out. */
@@ -1071,6 +1152,7 @@ net_read(struct fp_conn *c)
 		if ((size_t)n < room)
 			c->win.ready = 0;
 		c->pkts_pending = true;
+		conn_measure(c, (size_t)n);
 		if ((r = tport_input(c->t, e->netbuf, (size_t)n)) != 0)
 			conn_input_error(c, r);
 		return true;
@@ -1107,6 +1189,7 @@ net_packets(struct fp_conn *c, int *rp)
 			return true;
 		}
 		c->version_read = true;
+		c->peer_openssh = strncmp(ident, "SSH-2.0-OpenSSH_", 16) == 0;
 		moved = true;
 		qssh_put_u32be(b, (uint32_t)strlen(ident));
 		if ((*rp = relay_put(c, RELAY_VERSION, b, sizeof(b), ident,

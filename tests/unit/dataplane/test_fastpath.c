@@ -876,9 +876,12 @@ test_data(void **state)
 		h.err.got == h.err.total);
 	assert_int_equal(h.cli.err, 0);
 	assert_int_equal(h.ctl.err, 0);
-	/* The window grew past its start, within its cap. */
-	assert_true(h.cwin_max > o.window);
-	assert_true(h.cwin_max <= o.window_max);
+	/*
+	 * The window grows only with the measured bandwidth-delay product,
+	 * which needs a TCP round trip: on a socket pair it stays at its
+	 * floor, however long the client waited for it.
+	 */
+	assert_true(h.cwin_max <= o.window);
 
 	/* The client's EOF: the session reads the end of its stdin. */
 	send_u32s(h.cli.t, SSH_MSG_CHANNEL_EOF, LID, 0, 1);
