@@ -512,6 +512,7 @@ relay_send_fds(
 	struct qssh_view v;
 	struct msghdr mh;
 	struct iovec iov;
+	unsigned waits = 0;
 	ssize_t n;
 	int r;
 
@@ -546,6 +547,9 @@ relay_send_fds(
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			struct pollfd pfd = { cn->peer->out_fd, POLLOUT, 0 };
 
+			/* The dataplane stopped reading us: give up in time. */
+			if (++waits > 6)
+				return QSSH_ERR_TIMEOUT;
 			(void)poll(&pfd, 1, 5000);
 			continue;
 		}
