@@ -72,6 +72,22 @@ wait $mux
 [ "$b" = "$sum" ] && ok "multiplexed upload at the same time" || fail "multiplexed upload got '$b'"
 ssh -o ControlPath="$cp" -O exit "$TUSER@127.0.0.1" 2>/dev/null
 
+# The cryptodev backend (DPDK's crypto_aesni_mb device, no hugepages),
+# with chacha20-poly1305 on a CPU backend beside it.
+kill "$QPID"; wait "$QPID" 2>/dev/null; QPID=
+LOGLEVEL=DEBUG1 write_config "RekeyLimit 8M" "CryptoBackend cryptodev"
+start_qsshd
+xfer ssh "cryptodev aes128-gcm" -c aes128-gcm@openssh.com
+xfer ssh "cryptodev chacha20-poly1305" -c chacha20-poly1305@openssh.com
+xfer "$QSSH" "cryptodev aes256-ctr hmac-sha2-512" -c aes256-ctr -m hmac-sha2-512
+if grep -q "dataplane process [0-9]*: cryptodev crypto" "$T/log"; then
+	ok "the dataplane used cryptodev"
+elif grep -q "DPDK EAL did not start\|cryptodev.*not usable" "$T/log"; then
+	echo "note: no cryptodev here; the transfers ran on $(sed -n 's/.*dataplane process [0-9]*: \([a-z-]*\) crypto.*/\1/p' "$T/log")"
+else
+	fail "cryptodev: no backend line in the log"
+fi
+
 if [ "$FAILS" -gt 0 ]; then
 	echo "--- client errors"; tail -20 "$T/client.err"
 	echo "--- qsshd log"; grep -v "^debug" "$T/log" | tail -30
