@@ -28,8 +28,13 @@
 #include "qssh.h"
 
 #define QSSH_IDENT "SSH-2.0-qssh_" QSSH_VERSION
-/* Bytes taken from the socket per read(). */
+/* Bytes taken from the socket per read(), at most. */
 #define SOCK_READ_CHUNK (256 * 1024)
+/*
+ * Longest wait in qssh_conn_read() for the crypto workers while the
+ * transport's input queue is full; the caller's loop then goes round.
+ */
+#define INPUT_FULL_WAIT_MS 1000
 
 /* Set when the host key check refused the key (message already shown). */
 static bool hostkey_refused;
@@ -172,15 +177,43 @@ qssh_conn_wait_work(struct qssh_conn *cn, int timeout_ms)
 	}
 }
 
+/*
+ * Whether the socket should be read now.  The transport takes at most
+ * tport_input_room() bytes; with crypto workers the packets at the front of
+ * its queue may still be decrypting, and the queue can be full while none
+ * of them is ready.  Then the workers' event fd, not the socket, says when
+ * to go on.
+ */
+static bool
+conn_input_wanted(const struct qssh_conn *cn)
+{
+	return tport_input_room(cn->t) > 0 || !tport_work_pending(cn->t);
+}
+
 int
 qssh_conn_read(struct qssh_conn *cn)
 {
 	/* One buffer for the process: no allocation per read. */
 	static uint8_t buf[SOCK_READ_CHUNK];
+	size_t room = tport_input_room(cn->t);
 	ssize_t n;
+	int r;
 
+	if (room == 0) {
+		/*
+		 * Full, the front still on the workers: do not read (the
+		 * transport would refuse the bytes), wait for them instead.
+		 * The caller then takes the packets out, which makes room.
+		 */
+		r = tport_wait(cn->t, INPUT_FULL_WAIT_MS);
+		if (r != 0 && r != QSSH_ERR_AGAIN && r != QSSH_ERR_TIMEOUT)
+			return r;
+		return 0;
+	}
+	if (room > sizeof(buf))
+		room = sizeof(buf);
 	for (;;) {
-		n = read(cn->fd, buf, sizeof(buf));
+		n = read(cn->fd, buf, room);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -285,7 +318,7 @@ conn_io(struct qssh_conn *cn, int timeout_ms)
 	if ((r = qssh_conn_flush_out(cn)) != 0)
 		return r;
 	pfd[0].fd = cn->fd;
-	pfd[0].events = POLLIN;
+	pfd[0].events = conn_input_wanted(cn) ? POLLIN : 0;
 	if (tport_output_len(cn->t) > 0)
 		pfd[0].events |= POLLOUT;
 	pfd[1].fd = qssh_conn_event_fd(cn, &wait_ms);

@@ -13,7 +13,6 @@
  * crypto-offload, one session per direction, inline or (after
  * tport_attach_workers()) on the worker engine: transport_wq.c.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -733,6 +732,12 @@ tport_input(struct tport *t, const void *data, size_t len)
 		return 0;
 	if (data == NULL)
 		return QSSH_ERR_INVALID_ARGUMENT;
+	/*
+	 * More than tport_input_room(): refused whole, before waiting for
+	 * the workers below (the caller reads less and comes back).
+	 */
+	if (len > tport_input_room(t))
+		return QSSH_ERR_NO_BUFFER_SPACE;
 	/* Packets being decrypted in place must not move. */
 	if (tport_fifo_would_move(&t->in, len) &&
 	    (r = tport_wq_settle(t, &t->rx)) != 0)
