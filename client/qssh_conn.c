@@ -193,9 +193,8 @@ conn_input_wanted(const struct qssh_conn *cn)
 int
 qssh_conn_read(struct qssh_conn *cn)
 {
-	/* One buffer for the process: no allocation per read. */
-	static uint8_t buf[SOCK_READ_CHUNK];
 	size_t room = tport_input_room(cn->t);
+	uint8_t *dst;
 	ssize_t n;
 	int r;
 
@@ -210,27 +209,29 @@ qssh_conn_read(struct qssh_conn *cn)
 			return r;
 		return 0;
 	}
-	if (room > sizeof(buf))
-		room = sizeof(buf);
-	for (;;) {
-		n = read(cn->fd, buf, room);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return 0;
-		if (n < 0)
-			return QSSH_ERR_SYSTEM;
-		if (n == 0) {
-			cn->eof = true;
-			/* What already arrived is decrypted before the end. */
-			qssh_conn_wait_work(cn, 10000);
-			return QSSH_ERR_CONN_CLOSED;
-		}
-		cn->last_input_ms = qssh_monotime_ms();
-		cn->alive_count = 0;
-		/* One read: the caller takes the packets out first. */
-		return tport_input(cn->t, buf, (size_t)n);
+	if (room > SOCK_READ_CHUNK)
+		room = SOCK_READ_CHUNK;
+	/* Straight into the transport's input queue. */
+	if ((r = tport_input_reserve(cn->t, room, &dst)) != 0)
+		return r;
+	do
+		n = read(cn->fd, dst, room);
+	while (n < 0 && errno == EINTR);
+	tport_input_commit(cn->t, room, n > 0 ? (size_t)n : 0);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 0;
+	if (n < 0)
+		return QSSH_ERR_SYSTEM;
+	if (n == 0) {
+		cn->eof = true;
+		/* What already arrived is decrypted before the end. */
+		qssh_conn_wait_work(cn, 10000);
+		return QSSH_ERR_CONN_CLOSED;
 	}
+	cn->last_input_ms = qssh_monotime_ms();
+	cn->alive_count = 0;
+	/* One read: the caller takes the packets out first. */
+	return 0;
 }
 
 int

@@ -166,7 +166,6 @@ struct fp_engine {
 	size_t count;
 	struct fp_stats st;
 	uint8_t *scratch; /* FP_SESS_READ + headers */
-	uint8_t *netbuf; /* FP_NET_READ */
 	uint64_t last_sweep_ms; /* every connection looked at (rekey time) */
 };
 
@@ -1131,8 +1130,8 @@ relay_write(struct fp_conn *c)
 static bool
 net_read(struct fp_conn *c)
 {
-	struct fp_engine *e = c->e;
 	size_t room;
+	uint8_t *dst;
 	ssize_t n;
 	int r;
 
@@ -1145,16 +1144,20 @@ net_read(struct fp_conn *c)
 		return false;
 	if (room > FP_NET_READ)
 		room = FP_NET_READ;
+	/* Straight into the transport's input queue. */
+	if ((r = tport_input_reserve(c->t, room, &dst)) != 0) {
+		conn_input_error(c, r);
+		return true;
+	}
 	do
-		n = read(c->net_in, e->netbuf, room);
+		n = read(c->net_in, dst, room);
 	while (n == -1 && errno == EINTR);
+	tport_input_commit(c->t, room, n > 0 ? (size_t)n : 0);
 	if (n > 0) {
 		if ((size_t)n < room)
 			c->win.ready = 0;
 		c->pkts_pending = true;
 		conn_measure(c, (size_t)n);
-		if ((r = tport_input(c->t, e->netbuf, (size_t)n)) != 0)
-			conn_input_error(c, r);
 		return true;
 	}
 	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
@@ -1485,8 +1488,7 @@ fp_engine_new(const struct fp_config *cfg, int *err)
 	if (e->cfg.window > e->cfg.window_max)
 		e->cfg.window = e->cfg.window_max;
 	e->ep = -1;
-	if ((e->scratch = malloc(FP_SESS_READ + 16)) == NULL ||
-	    (e->netbuf = malloc(FP_NET_READ)) == NULL)
+	if ((e->scratch = malloc(FP_SESS_READ + 16)) == NULL)
 		goto fail;
 	if ((e->ep = epoll_create1(EPOLL_CLOEXEC)) == -1) {
 		*err = QSSH_ERR_SYSTEM;
@@ -1515,7 +1517,6 @@ fp_engine_free(struct fp_engine *e)
 	if (e->ep >= 0)
 		close(e->ep);
 	free(e->scratch);
-	free(e->netbuf);
 	free(e);
 }
 

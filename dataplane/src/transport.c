@@ -723,14 +723,12 @@ tport_output_consume(struct tport *t, size_t len)
 /* ---- input ---- */
 
 int
-tport_input(struct tport *t, const void *data, size_t len)
+tport_input_reserve(struct tport *t, size_t len, uint8_t **dst)
 {
-	uint8_t *p;
 	int r;
 
+	*dst = NULL;
 	if (len == 0)
-		return 0;
-	if (data == NULL)
 		return QSSH_ERR_INVALID_ARGUMENT;
 	/*
 	 * More than tport_input_room(): refused whole, before waiting for
@@ -742,13 +740,37 @@ tport_input(struct tport *t, const void *data, size_t len)
 	if (tport_fifo_would_move(&t->in, len) &&
 	    (r = tport_wq_settle(t, &t->rx)) != 0)
 		return r;
-	if ((r = tport_fifo_reserve(&t->in, len, &p)) != 0)
-		return r;
-	memcpy(p, data, len);
+	return tport_fifo_reserve(&t->in, len, dst);
+}
+
+void
+tport_input_commit(struct tport *t, size_t reserved, size_t len)
+{
+	if (len > reserved)
+		len = reserved;
+	tport_fifo_unreserve(&t->in, reserved - len);
+	if (len == 0)
+		return;
 	t->rx.st_bytes += len;
 	/* Whole packets go to the workers as they arrive. */
 	if (t->rx.wq.on)
 		tport_wq_rx_scan(t);
+}
+
+int
+tport_input(struct tport *t, const void *data, size_t len)
+{
+	uint8_t *p;
+	int r;
+
+	if (len == 0)
+		return 0;
+	if (data == NULL)
+		return QSSH_ERR_INVALID_ARGUMENT;
+	if ((r = tport_input_reserve(t, len, &p)) != 0)
+		return r;
+	memcpy(p, data, len);
+	tport_input_commit(t, len, len);
 	return 0;
 }
 

@@ -127,6 +127,14 @@ const char *tport_remote_version(const struct tport *t);
 int tport_input(struct tport *t, const void *data, size_t len);
 /* Bytes tport_input() takes now without QSSH_ERR_NO_BUFFER_SPACE. */
 size_t tport_input_room(const struct tport *t);
+/*
+ * tport_input() without the copy: room for len bytes (at most
+ * tport_input_room()) at *dst, e.g. for read(); then tport_input_commit()
+ * with the number of bytes that arrived there (0 to len).  Nothing else
+ * may be called on t in between.
+ */
+int tport_input_reserve(struct tport *t, size_t len, uint8_t **dst);
+void tport_input_commit(struct tport *t, size_t reserved, size_t len);
 /* Bytes to write to the network; consume what was written. */
 struct qssh_view tport_output(const struct tport *t);
 int tport_output_consume(struct tport *t, size_t len);
