@@ -845,7 +845,11 @@ client_loop(struct sess *s)
 		n = 0;
 		/* After the peer's EOF only local output is left to do. */
 		pfd[n].fd = s->cn->eof ? -1 : s->cn->fd;
-		pfd[n].events = POLLIN;
+		/* A full input queue waits for the workers, not the socket. */
+		pfd[n].events = tport_input_room(s->cn->t) > 0 ||
+			!tport_work_pending(s->cn->t)
+		    ? POLLIN
+		    : 0;
 		if (tport_output_len(s->cn->t) > 0)
 			pfd[n].events |= POLLOUT;
 		i_sock = n++;
