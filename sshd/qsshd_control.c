@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -300,31 +302,58 @@ drop_private_keys(struct conn *cn, struct qsshd *d)
 	return 0;
 }
 
-/* Read a whole small file (Banner, moduli) before the sandbox. */
+/*
+ * Read a whole small file (Banner, moduli) before the sandbox, into one
+ * allocation of the file's size: no copies of a growing buffer.
+ */
 static struct qssh_buf *
 read_file(const char *path, size_t max)
 {
-	struct qssh_buf *b;
-	char buf[16384];
+	struct qssh_buf *b = NULL;
+	struct stat st;
+	uint8_t *dst;
+	size_t len, chunk;
 	ssize_t n;
 	int fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return NULL;
-	if ((b = qssh_buf_new()) == NULL) {
-		close(fd);
-		return NULL;
-	}
-	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		if ((size_t)n > max - qssh_buf_len(b) ||
-		    qssh_buf_put(b, buf, (size_t)n) != 0) {
-			qssh_buf_free(b);
-			close(fd);
-			return NULL;
-		}
+	if (fstat(fd, &st) == -1 || (b = qssh_buf_new()) == NULL)
+		goto fail;
+	/* A size that is too large is found by the reads below. */
+	if (S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (uint64_t)st.st_size < max &&
+	    qssh_buf_ensure(b, (size_t)st.st_size + 1) != 0)
+		goto fail;
+	for (;;) {
+		len = qssh_buf_len(b);
+		if (len > max)
+			goto fail;
+		/* Up to the expected end and one byte more, to see EOF. */
+		chunk = 16384;
+		if (S_ISREG(st.st_mode) && st.st_size > 0 &&
+		    (uint64_t)st.st_size >= len &&
+		    (uint64_t)st.st_size - len < chunk)
+			chunk = (size_t)st.st_size - len + 1;
+		if (chunk > max - len + 1)
+			chunk = max - len + 1;
+		if (qssh_buf_reserve(b, chunk, &dst) != 0)
+			goto fail;
+		n = read(fd, dst, chunk);
+		if (qssh_buf_consume_end(
+			b, n > 0 ? chunk - (size_t)n : chunk) != 0)
+			goto fail;
+		if (n == 0)
+			break;
+		if (n == -1 && errno != EINTR)
+			goto fail;
 	}
 	close(fd);
 	return b;
+fail:
+	qssh_buf_free(b);
+	close(fd);
+	return NULL;
 }
 
 /* SSH_MSG_USERAUTH_BANNER (RFC 4252 section 5.4), once. */
@@ -347,10 +376,40 @@ send_banner(struct conn *cn)
 	return r;
 }
 
-/* moduli(5) is read before the sandbox closes the file system. */
+/*
+ * Whether the key exchange may use diffie-hellman-group-exchange (and so
+ * moduli(5)): the list built here is the one kex_new() offers.  When it
+ * cannot be built, the file is read as before.
+ */
+static bool
+kex_may_use_moduli(const struct servconf *cfg)
+{
+	char *list = NULL, *save = NULL, *tok;
+	bool gex = true;
+
+	if (kex_assemble_list(kex_default_list(KEX_PROP_KEX, KEX_ROLE_SERVER),
+		kex_supported_list(KEX_PROP_KEX), cfg->kex_algorithms,
+		&list) == 0) {
+		gex = false;
+		for (tok = strtok_r(list, ",", &save); tok != NULL && !gex;
+		     tok = strtok_r(NULL, ",", &save))
+			gex =
+			    strncmp(tok, "diffie-hellman-group-exchange-",
+				strlen("diffie-hellman-group-exchange-")) == 0;
+	}
+	free(list);
+	return gex;
+}
+
+/*
+ * moduli(5) is read before the sandbox closes the file system, and only
+ * when a group exchange may be negotiated (the file is about 0.5 MiB).
+ */
 static void
 read_moduli(struct conn *cn, const char *path)
 {
+	if (!kex_may_use_moduli(cn->cfg))
+		return;
 	if ((cn->moduli = read_file(path, 16 * 1024 * 1024)) == NULL)
 		qlog_info(
 		    "WARNING: could not open %s (%s), using fixed modulus",
@@ -1085,6 +1144,11 @@ after_auth(struct conn *cn)
 	cc.send2 = chan_send2;
 	if ((cn->chans = chan_ctx_new(chan_send, &chan_cb, cn, &cc)) == NULL)
 		return QSSH_ERR_ALLOC;
+	/*
+	 * The process may now stay idle for long: give the pages that the
+	 * key exchange and authentication used and freed back to the system.
+	 */
+	(void)malloc_trim(0);
 	return 0;
 }
 

@@ -7,9 +7,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,10 +21,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include "common/buf.h"
 #include "common/err.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "control/kex.h"
 #include "control/key.h"
 #include "crypto-offload/cryp.h"
 #include "control/privsep.h"
@@ -33,6 +39,12 @@
 #define MAX_LISTEN 16
 #define MAX_CHILDREN 4096
 #define MAX_OPTS 256
+/* heap_take_free_chunks(): request sizes tried, a bound on the bytes. */
+#define HEAP_PROBE_LEN (64 * 1024)
+#define HEAP_TAKE_MAX_LEN (4096 + 8)
+#define HEAP_TAKE_MIN_LEN 24
+#define HEAP_TAKE_STEP 16
+#define HEAP_TAKE_MAX_BYTES (256 * 1024)
 
 struct child {
 	pid_t pid;
@@ -209,6 +221,112 @@ load_host_keys(struct qsshd *d)
 		d->host_keys[d->num_host_keys++] = k;
 	}
 	return d->num_host_keys > 0 ? 0 : QSSH_ERR_KEY_NOT_FOUND;
+}
+
+/* Sign and verify a fixed message: OpenSSL's fetches for k's algorithm. */
+static void
+warm_up_key(const struct key *k)
+{
+	static const uint8_t msg[] = "qsshd: first use of the key";
+	struct qssh_buf *sig = NULL, *blob = NULL;
+	struct key *pub = NULL, *parsed = NULL;
+
+	if ((sig = qssh_buf_new()) == NULL || (blob = qssh_buf_new()) == NULL ||
+	    key_sign(k, NULL, msg, sizeof(msg), sig) != 0 ||
+	    key_demote(k, &pub) != 0 || key_to_blob(pub, blob) != 0 ||
+	    key_from_blob(qssh_buf_ptr(blob), qssh_buf_len(blob), &parsed) != 0)
+		goto out;
+	(void)key_verify(parsed, NULL, qssh_buf_ptr(sig), qssh_buf_len(sig),
+	    msg, sizeof(msg));
+out:
+	key_free(parsed);
+	key_free(pub);
+	qssh_buf_free(blob);
+	qssh_buf_free(sig);
+}
+
+/*
+ * Do once, before the first fork, what each connection's processes would
+ * otherwise each do for the first time: load the NSS modules (the monitor
+ * looks up the user, the control process the privilege separation user,
+ * a session its supplementary groups) and let OpenSSL fetch and cache the
+ * algorithms of a key exchange (X25519, SHA-2) and of the signatures
+ * (the host keys, an Ed25519 user key).  The children inherit all this
+ * copy-on-write instead of building it again, in time and in pages of
+ * their own.  Only throw-away values are used, and they are wiped.
+ */
+static void
+warm_up(const struct qsshd *d)
+{
+	uint8_t priv[32] = { 0 }, pub[32] = { 0 }, shared[32], out[64];
+	gid_t groups[64];
+	int ngroups = (int)QSSH_ARRAY_LEN(groups);
+	struct key *eph = NULL;
+	size_t i;
+
+	(void)getpwnam(PRIVSEP_DEFAULT_USER);
+	(void)getgrouplist("root", 0, groups, &ngroups);
+	if (kex_x25519_keypair(priv, pub) == 0 &&
+	    kex_x25519_shared(priv, pub, shared) == 0) {
+		(void)kex_derive_key("SHA256", shared, sizeof(shared), pub,
+		    sizeof(pub), 'A', pub, sizeof(pub), out, 32);
+		(void)kex_derive_key("SHA512", shared, sizeof(shared), pub,
+		    sizeof(pub), 'A', pub, sizeof(pub), out, 64);
+	}
+	/* The monitor's stand-in for unknown users is an HMAC-SHA256. */
+	(void)HMAC(
+	    EVP_sha256(), priv, sizeof(priv), pub, sizeof(pub), out, NULL);
+	qssh_wipe(priv, sizeof(priv));
+	qssh_wipe(shared, sizeof(shared));
+	qssh_wipe(out, sizeof(out));
+	for (i = 0; i < d->num_host_keys; i++)
+		warm_up_key(d->host_keys[i]);
+	if (key_generate(KEY_ED25519, 0, &eph) == 0)
+		warm_up_key(eph);
+	key_free(eph);
+}
+
+/*
+ * Keep the listener's free heap chunks out of the connections' way.  A
+ * connection's monitor and control process start with the listener's
+ * heap, shared copy-on-write; every small allocation they make in a free
+ * chunk left over from start-up (configuration, host keys, the warm-up)
+ * copies the whole page around it, so each of them ends with dozens of
+ * private pages that hold a few bytes of its own.  Taking those chunks
+ * here (they are few and stay allocated for the listener's life) makes the
+ * children allocate at the top of the heap, in pages that are theirs
+ * anyway.  Chunks at or above a probe allocation are at the top: the loop
+ * stops there, and it is bounded whatever the allocator does.
+ */
+static void
+heap_take_free_chunks(void)
+{
+	static void *taken; /* a list through the chunks, never freed */
+	uintptr_t top;
+	uint8_t *probe, *p;
+	size_t sz, n = 0, bytes = 0;
+
+	if ((probe = malloc(HEAP_PROBE_LEN)) == NULL)
+		return;
+	top = (uintptr_t)probe;
+	free(probe);
+	/* Large sizes first: a big free chunk is taken whole, not carved. */
+	for (sz = HEAP_TAKE_MAX_LEN; sz >= HEAP_TAKE_MIN_LEN;
+	     sz -= HEAP_TAKE_STEP) {
+		while (bytes < HEAP_TAKE_MAX_BYTES) {
+			if ((p = malloc(sz)) == NULL)
+				return;
+			if ((uintptr_t)p >= top) {
+				free(p);
+				break;
+			}
+			memcpy(p, &taken, sizeof(taken));
+			taken = p;
+			n++;
+			bytes += sz;
+		}
+	}
+	qlog_debug("listener: %zu free heap chunks (%zu bytes) kept", n, bytes);
 }
 
 /*
@@ -679,8 +797,10 @@ handle_accept(int lfd)
 		reset_signals_for_child();
 		for (i = 0; i < g.num_listen; i++)
 			close(g.listen_fds[i]);
+		/* A free slot (pid 0) holds no descriptor. */
 		for (i = 0; i < MAX_CHILDREN; i++) {
-			if (g.children[i].startup_rd >= 0)
+			if (g.children[i].pid > 0 &&
+			    g.children[i].startup_rd >= 0)
 				close(g.children[i].startup_rd);
 		}
 		close(sig_pipe[0]);
@@ -967,6 +1087,7 @@ main(int argc, char **argv)
 	qssh_log_set_level(level);
 	if (d->inetd)
 		exit(run_inetd());
+	warm_up(d);
 	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) == -1)
 		exit(255);
 	memset(&sa, 0, sizeof(sa));
@@ -987,6 +1108,7 @@ main(int argc, char **argv)
 	if (dp_start() != 0)
 		qlog_error("dataplane process not started; connections are "
 			   "served by their control processes");
+	heap_take_free_chunks();
 	listen_loop();
 	return 0;
 }

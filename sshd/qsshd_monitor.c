@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <malloc.h>
 #include <poll.h>
 #include <pty.h>
 #include <pwd.h>
@@ -54,6 +55,13 @@ struct mctx {
 	struct qsshd *d;
 	struct qsshd_peer *peer;
 	struct servconf *cfg; /* effective: global + Match */
+	/*
+	 * The one of the connection (before Match User): the control process
+	 * uses it, so it stays until the end, unchanged.  Freeing it here
+	 * would write to pages the two processes share and give each of them
+	 * a private copy.
+	 */
+	struct servconf *conn_cfg;
 	struct qsshd_pam *pam;
 	bool allowed; /* passed AllowUsers etc. */
 	bool valid;
@@ -220,7 +228,8 @@ mon_user_known(void *ctx, const struct monitor_pw *pw, bool valid)
 	ci.laddr = c->peer->laddr;
 	ci.lport = c->peer->lport;
 	if (servconf_apply_match(c->d->cfg, &ci, &eff) == 0) {
-		servconf_free(c->cfg);
+		if (c->cfg != c->conn_cfg)
+			servconf_free(c->cfg);
 		c->cfg = eff;
 	}
 	if (!valid) {
@@ -474,6 +483,8 @@ mon_session_start(void *ctx, const struct monitor_pw *pw)
 		if (qsshd_pam_open_session(c->pam, NULL) != 0)
 			return QSSH_ERR_ACCESS;
 	}
+	/* Authenticated: give back the pages the checks used and freed. */
+	(void)malloc_trim(0);
 	return 0;
 }
 
@@ -1158,7 +1169,9 @@ mctx_cleanup(struct mctx *c)
 	}
 	authkeys_entry_free(c->key_entry);
 	qsshd_pam_end(c->pam);
-	servconf_free(c->cfg);
+	if (c->cfg != c->conn_cfg)
+		servconf_free(c->cfg);
+	servconf_free(c->conn_cfg);
 }
 
 int
@@ -1187,6 +1200,7 @@ qsshd_connection(struct qsshd *d, struct qsshd_peer *peer)
 		qlog_error("cannot apply Match to the configuration");
 		return 255;
 	}
+	c.conn_cfg = c.cfg;
 	qlog_verbose("Connection from %s port %d on %s port %d rdomain \"\"",
 	    peer->addr, peer->port, peer->laddr, peer->lport);
 	if (pipe2(sigchld_pipe, O_CLOEXEC | O_NONBLOCK) == -1 ||
