@@ -13,3 +13,6 @@ target_include_directories(qsshd PRIVATE ${CMAKE_CURRENT_LIST_DIR}
   ${PAM_INCLUDE_DIR})
 target_link_libraries(qsshd PRIVATE qssh_control qssh_dataplane qssh_cryp
   qssh_drivers qssh_common ${PAM_LIBRARY} crypt)
+# Symbols bound at start-up (full RELRO): no lazy binding in every forked
+# process, and the GOT read-only.
+target_link_options(qsshd PRIVATE -Wl,-z,now -Wl,-z,relro)

@@ -670,7 +670,8 @@ dp_start(void)
 		for (i = 0; i < g.num_listen; i++)
 			close(g.listen_fds[i]);
 		for (i = 0; i < MAX_CHILDREN; i++) {
-			if (g.children[i].startup_rd >= 0)
+			if (g.children[i].pid > 0 &&
+			    g.children[i].startup_rd >= 0)
 				close(g.children[i].startup_rd);
 		}
 		if (sig_pipe[0] >= 0) {

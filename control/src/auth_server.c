@@ -309,9 +309,11 @@ failed(struct auth_server *a, bool count, uint64_t start_ns)
 {
 	char after[256];
 
-	failure_delay(a, start_ns);
-	if (count)
+	/* Not for the first "none", which checks nothing (as OpenSSH). */
+	if (count) {
+		failure_delay(a, start_ns);
 		a->failures++;
+	}
 	if (a->failures >= a->cfg.max_tries) {
 		snprintf(after, sizeof(after), " from %s ssh2", a->peer);
 		log_user(a, QSSH_LOG_ERROR, AUTH_USER_PLAIN,

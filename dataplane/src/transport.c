@@ -61,15 +61,19 @@ tport_fifo_reserve(struct tport_fifo *f, size_t len, uint8_t **dst)
 				return QSSH_ERR_ALLOC;
 			if (used > 0)
 				memcpy(n, f->d + f->off, used);
-			qssh_wipe_free(f->d, f->alloc);
+			qssh_wipe(f->d, f->dirty);
+			free(f->d);
 			f->d = n;
 			f->alloc = nalloc;
 			f->off = 0;
 			f->end = used;
+			f->dirty = used;
 		}
 	}
 	*dst = f->d + f->end;
 	f->end += len;
+	if (f->end > f->dirty)
+		f->dirty = f->end;
 	return 0;
 }
 
@@ -95,9 +99,12 @@ tport_fifo_consume(struct tport_fifo *f, size_t len)
 void
 tport_fifo_cleanup(struct tport_fifo *f)
 {
-	qssh_wipe_free(f->d, f->alloc);
+	/* Only what ever held data: the rest was never even touched. */
+	if (f->d != NULL)
+		qssh_wipe(f->d, f->dirty);
+	free(f->d);
 	f->d = NULL;
-	f->off = f->end = f->alloc = 0;
+	f->off = f->end = f->alloc = f->dirty = 0;
 }
 
 /* ---- setup ---- */

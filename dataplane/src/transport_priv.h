@@ -49,6 +49,7 @@ struct tport_fifo {
 	size_t alloc; /* bytes allocated */
 	size_t max; /* cap on end - off */
 	size_t min_alloc; /* first allocation at least this */
+	size_t dirty; /* bytes of d that ever held data: what is wiped */
 };
 
 int tport_fifo_reserve(struct tport_fifo *f, size_t len, uint8_t **dst);
