@@ -49,6 +49,19 @@ proc_ticks_self() {
 	echo $((${12} + ${13}))
 }
 
+# lived_ticks ROOT LISTENER: utime+stime of the long-lived descendants of
+# ROOT other than LISTENER (qsshd's dataplane process, which serves every
+# connection and is never reaped during a run)
+lived_ticks() {
+	local p t sum=0
+	for p in $(tree_pids "$1"); do
+		[ "$p" = "$1" ] || [ "$p" = "$2" ] && continue
+		t=$(proc_ticks_self "$p") || continue
+		sum=$((sum + t))
+	done
+	echo "$sum"
+}
+
 # proc_ticks_reaped PID: cutime+cstime only (children waited for)
 proc_ticks_reaped() {
 	local f
@@ -120,7 +133,13 @@ mem_tree() {
 # bound used only to cross-check the reaped-children accounting.
 sampler() {
 	local root=$1 lsn=$2 stop=$3 out=$4 p t sum=0
-	declare -A last=()
+	declare -A last=() base=()
+	# What the processes there before the transfer (the dataplane) had
+	# used already is not the transfer's.
+	for p in $(tree_pids "$root"); do
+		t=$(proc_ticks_self "$p") || continue
+		base[$p]=$t
+	done
 	while [ -e "$stop" ]; do
 		for p in $(tree_pids "$root"); do
 			t=$(proc_ticks_self "$p") || continue
@@ -132,7 +151,7 @@ sampler() {
 	# of the connection
 	unset 'last[$root]' 'last[$lsn]'
 	for p in "${!last[@]}"; do
-		sum=$((sum + ${last[$p]}))
+		sum=$((sum + ${last[$p]} - ${base[$p]:-0}))
 	done
 	echo "$sum" >"$out"
 }
