@@ -41,6 +41,13 @@ struct qssh_conn {
 	struct tctl *tctl;
 	/* Crypto worker engine of the transport, NULL when inline. */
 	struct wrk_engine *wrk;
+	/*
+	 * The engine starts once a session has moved QSSH_WORKERS_AFTER
+	 * bytes (qssh_conn_bulk_check()): a short connection does not pay
+	 * for threads it would not use.
+	 */
+	bool wrk_pending;
+	int wrk_backend; /* enum cryp_backend_id */
 	bool version_done;
 	bool eof;
 	bool stop_after_kex; /* qssh_conn_next: AGAIN once kex is done */
@@ -81,6 +88,10 @@ int qssh_conn_read(struct qssh_conn *cn);
  * transport goes back to inline crypto (the engine is then left alone).
  */
 void qssh_conn_detach_workers(struct qssh_conn *cn);
+/* Bytes of channel data after which the crypto workers start. */
+#define QSSH_WORKERS_AFTER (4u * 1024 * 1024)
+/* Start the crypto workers if the connection has become a bulk one. */
+void qssh_conn_bulk_check(struct qssh_conn *cn);
 /*
  * For a poll loop: the fd that signals finished crypto, or -1 when none
  * is pending; sets *timeout_ms to 0 when finished work waits already.

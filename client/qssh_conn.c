@@ -513,6 +513,20 @@ attach_workers(struct qssh_conn *cn, enum cryp_backend_id backend)
 	cn->wrk = e;
 }
 
+void
+qssh_conn_bulk_check(struct qssh_conn *cn)
+{
+	struct tport_stats st;
+
+	if (!cn->wrk_pending || cn->t == NULL || !tport_first_kex_done(cn->t))
+		return;
+	tport_get_stats(cn->t, &st);
+	if (st.payload_in + st.payload_out < QSSH_WORKERS_AFTER)
+		return;
+	cn->wrk_pending = false;
+	attach_workers(cn, (enum cryp_backend_id)cn->wrk_backend);
+}
+
 /* ---- host keys ---- */
 
 static char **
@@ -882,7 +896,9 @@ qssh_conn_setup(struct qssh_conn *cn)
 	backend = cryp_backend_default();
 	if ((cn->t = tport_new(false, backend)) == NULL)
 		return QSSH_ERR_ALLOC;
-	attach_workers(cn, backend);
+	/* The workers start with the first bulk data (qssh_conn_bulk_check). */
+	cn->wrk_pending = true;
+	cn->wrk_backend = (int)backend;
 	qlog_debug("Local version string %s", QSSH_IDENT);
 	if ((r = tport_send_version(cn->t, QSSH_IDENT)) != 0)
 		return r;

@@ -839,6 +839,7 @@ client_loop(struct sess *s)
 			return s->fatal_err;
 		if (session_over(s))
 			break;
+		qssh_conn_bulk_check(s->cn);
 		/* Replies queued just now go to the workers before sleeping. */
 		if ((r = qssh_conn_flush_out(s->cn)) != 0)
 			return r;

@@ -155,6 +155,14 @@ tport_wq_bind(struct tport *t, struct tport_dir *d)
 	if (d == &t->rx && !d->len_excluded &&
 	    d->cipher_id != CRYP_CIPHER_CHACHA20_POLY1305)
 		return 0;
+	/*
+	 * chacha20-poly1305 input reads lengths with a second session made
+	 * when keys are set with workers attached; attached later, the
+	 * input stays inline until the next keys.
+	 */
+	if (d == &t->rx && d->cipher_id == CRYP_CIPHER_CHACHA20_POLY1305 &&
+	    d->peek_sess == NULL)
+		return 0;
 	if ((r = wrk_flow_init(&d->wq.wf, t->wport, d->sess, d->cipher_id)) !=
 	    0)
 		return r;
@@ -387,6 +395,11 @@ tport_attach_workers(struct tport *t, struct wrk_port *port)
 	    (t->rx.wq.s = calloc(TPORT_WQ_SLOTS, sizeof(*t->rx.wq.s))) == NULL)
 		return QSSH_ERR_ALLOC;
 	t->wport = port;
+	/*
+	 * Attached with keys in place: a length read inline is read again
+	 * by the workers' scan (reading one changes no state).
+	 */
+	t->have_len = false;
 	if (t->in.max < TPORT_INPUT_MAX_WQ)
 		t->in.max = TPORT_INPUT_MAX_WQ;
 	t->in.min_alloc = t->out.min_alloc = TPORT_FIFO_WQ_MIN;
