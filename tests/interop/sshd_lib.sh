@@ -123,8 +123,17 @@ TMUX_SOCK=
 tmux_start() {
 	command -v tmux >/dev/null 2>&1 || { echo "skip: tmux missing"; exit 77; }
 	[ -n "$TMUX_SOCK" ] || TMUX_SOCK=qsshd_test_$$_$RANDOM
-	tmux -L "$TMUX_SOCK" -f /dev/null new-session -d -s "$1" -x 200 -y 50 \
-		"$2; echo EXIT=\$?; sleep 60"
+	# A server whose last session was just killed may still be exiting
+	# ("server exited unexpectedly"): try again.
+	local try
+	for try in 1 2 3 4 5; do
+		tmux -L "$TMUX_SOCK" -f /dev/null new-session -d -s "$1" -x 200 -y 50 \
+			"$2; echo EXIT=\$?; sleep 60" 2>/dev/null &&
+			tmux -L "$TMUX_SOCK" has-session -t "$1" 2>/dev/null && return 0
+		sleep 0.2
+	done
+	echo "tmux: cannot start session $1"
+	return 1
 }
 
 # tmux_screen NAME: the visible screen
