@@ -23,6 +23,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -563,19 +564,13 @@ static int
 relay_send_fds(
     struct conn *cn, const struct qssh_buf *rec, const int *fds, size_t nfds)
 {
-	union {
-		struct cmsghdr h;
-		uint8_t b[CMSG_SPACE(4 * sizeof(int))];
-	} cbuf;
-	struct cmsghdr *cm;
 	struct qssh_view v;
-	struct msghdr mh;
 	struct iovec iov;
 	unsigned waits = 0;
 	ssize_t n;
 	int r;
 
-	if (nfds == 0 || nfds > 4)
+	if (nfds == 0 || nfds > SOCK_FDS_MAX)
 		return QSSH_ERR_INVALID_ARGUMENT;
 	/* The descriptors ride on the record's first byte. */
 	if ((r = flush_out(cn, true)) != 0)
@@ -584,35 +579,18 @@ relay_send_fds(
 		 cn->t, qssh_buf_ptr(rec), qssh_buf_len(rec))) != 0)
 		return r;
 	v = tport_output(cn->t);
-	memset(&mh, 0, sizeof(mh));
-	memset(&cbuf, 0, sizeof(cbuf));
 	iov.iov_base = (void *)(uintptr_t)v.p;
 	iov.iov_len = v.len;
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = cbuf.b;
-	mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
-	cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(nfds * sizeof(int));
-	memcpy(CMSG_DATA(cm), fds, nfds * sizeof(int));
-	for (;;) {
-		n = sendmsg(cn->peer->out_fd, &mh, MSG_NOSIGNAL);
-		if (n > 0)
-			break;
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			struct pollfd pfd = { cn->peer->out_fd, POLLOUT, 0 };
+	while (
+	    (n = sock_sendmsg_fds(cn->peer->out_fd, &iov, 1, fds, nfds)) <= 0) {
+		struct pollfd pfd = { cn->peer->out_fd, POLLOUT, 0 };
 
-			/* The dataplane stopped reading us: give up in time. */
-			if (++waits > 6)
-				return QSSH_ERR_TIMEOUT;
-			(void)poll(&pfd, 1, 5000);
-			continue;
-		}
-		return QSSH_ERR_CONN_CLOSED;
+		if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
+			return QSSH_ERR_CONN_CLOSED;
+		/* The dataplane stopped reading us: give up in time. */
+		if (++waits > 6)
+			return QSSH_ERR_TIMEOUT;
+		(void)poll(&pfd, 1, 5000);
 	}
 	(void)tport_output_consume(cn->t, (size_t)n);
 	return flush_out(cn, true);

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "common/err.h"
@@ -27,6 +28,7 @@
 #include "dataplane/eal.h"
 #include "dataplane/fastpath.h"
 #include "dataplane/workers.h"
+#include "drivers/sock.h"
 #include "qsshd.h"
 
 /* RLIMIT_NOFILE of the dataplane: 1 + 1 per connection + 2 per session. */
@@ -51,55 +53,28 @@ static void
 on_ctl(void *arg)
 {
 	struct dp *dp = arg;
-	union {
-		struct cmsghdr h;
-		uint8_t b[CMSG_SPACE(3 * sizeof(int))];
-	} cbuf;
 	struct dp_handoff_msg m;
-	struct cmsghdr *cm;
-	struct msghdr mh;
-	struct iovec iov;
-	int fds[3], nf = 0, i;
+	int fds[3];
+	size_t nf = 0, i;
+	bool lost = false;
 	ssize_t n;
 
-	memset(&mh, 0, sizeof(mh));
 	memset(&m, 0, sizeof(m));
-	iov.iov_base = &m;
-	iov.iov_len = sizeof(m);
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = cbuf.b;
-	mh.msg_controllen = sizeof(cbuf.b);
-	do
-		n = recvmsg(dp->ctl_fd, &mh, MSG_CMSG_CLOEXEC);
-	while (n == -1 && errno == EINTR);
+	n = sock_recvmsg_fds(dp->ctl_fd, &m, sizeof(m), fds, 3, &nf, &lost);
 	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
 		return;
 	if (n <= 0) {
+		for (i = 0; i < nf; i++)
+			close(fds[i]);
 		dp->ctl_closed = true;
 		fp_engine_del_fd(dp->fp, dp->ctl_fd);
 		close(dp->ctl_fd);
 		dp->ctl_fd = -1;
 		return;
 	}
-	for (cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm)) {
-		int *p = (int *)(void *)CMSG_DATA(cm);
-		size_t k, cnt;
-
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		cnt = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (k = 0; k < cnt; k++) {
-			if (nf < 3)
-				fds[nf++] = p[k];
-			else
-				close(p[k]);
-		}
-	}
 	m.addr[sizeof(m.addr) - 1] = '\0';
 	if ((size_t)n != sizeof(m) || m.magic != DP_MAGIC ||
-	    (m.nfds != 2 && m.nfds != 3) || nf != m.nfds ||
-	    (mh.msg_flags & MSG_CTRUNC) != 0) {
+	    (m.nfds != 2 && m.nfds != 3) || nf != m.nfds || lost) {
 		qlog_error("dataplane: bad handoff from the listener");
 		for (i = 0; i < nf; i++)
 			close(fds[i]);
@@ -266,15 +241,10 @@ int
 qsshd_dataplane_handoff(int dp_fd, int net_in, int net_out,
     const struct qsshd_peer *peer, int *relay_out)
 {
-	union {
-		struct cmsghdr h;
-		uint8_t b[CMSG_SPACE(3 * sizeof(int))];
-	} cbuf;
 	struct dp_handoff_msg m;
-	struct cmsghdr *cm;
-	struct msghdr mh;
 	struct iovec iov;
-	int sp[2], fds[3], nf;
+	int sp[2], fds[3];
+	size_t nf;
 	ssize_t n;
 
 	*relay_out = -1;
@@ -294,22 +264,9 @@ qsshd_dataplane_handoff(int dp_fd, int net_in, int net_out,
 		nf = 3;
 	}
 	m.nfds = (uint8_t)nf;
-	memset(&mh, 0, sizeof(mh));
-	memset(&cbuf, 0, sizeof(cbuf));
 	iov.iov_base = &m;
 	iov.iov_len = sizeof(m);
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = cbuf.b;
-	mh.msg_controllen = CMSG_SPACE((size_t)nf * sizeof(int));
-	cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN((size_t)nf * sizeof(int));
-	memcpy(CMSG_DATA(cm), fds, (size_t)nf * sizeof(int));
-	do
-		n = sendmsg(dp_fd, &mh, MSG_NOSIGNAL);
-	while (n == -1 && errno == EINTR);
+	n = sock_sendmsg_fds(dp_fd, &iov, 1, fds, nf);
 	close(sp[1]);
 	if (n != (ssize_t)sizeof(m)) {
 		close(sp[0]);

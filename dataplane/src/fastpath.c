@@ -47,7 +47,7 @@
 #include "drivers/sock.h"
 
 #define FP_MAX_CHANS 64
-#define FP_MAX_FDS 8
+#define FP_MAX_FDS SOCK_FDS_MAX
 #define FP_NET_READ (256 * 1024)
 #define FP_SESS_READ (256 * 1024)
 /* Session output is not read while this much waits for the network. */
@@ -1040,17 +1040,9 @@ relay_in_paused(const struct fp_conn *c)
 static bool
 relay_read(struct fp_conn *c)
 {
-	union {
-		struct cmsghdr h;
-		uint8_t b[CMSG_SPACE(FP_MAX_FDS * sizeof(int))];
-	} cbuf;
-	struct cmsghdr *cm;
-	struct msghdr mh;
-	struct iovec iov;
+	bool lost = false;
 	uint8_t *p;
-	size_t i, nf;
 	ssize_t n;
-	int *fds;
 
 	if ((c->wrelay.ready & (EPOLLIN | EPOLLHUP | EPOLLRDHUP | EPOLLERR)) ==
 		0 ||
@@ -1058,39 +1050,16 @@ relay_read(struct fp_conn *c)
 		return false;
 	if (qssh_buf_reserve(c->rin, 64 * 1024, &p) != 0)
 		return false;
-	memset(&mh, 0, sizeof(mh));
-	iov.iov_base = p;
-	iov.iov_len = 64 * 1024;
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = cbuf.b;
-	mh.msg_controllen = sizeof(cbuf.b);
-	do
-		n = recvmsg(c->relay, &mh, MSG_CMSG_CLOEXEC);
-	while (n == -1 && errno == EINTR);
+	n = sock_recvmsg_fds(
+	    c->relay, p, 64 * 1024, c->fds, FP_MAX_FDS, &c->nfds, &lost);
 	(void)qssh_buf_consume_end(c->rin, 64 * 1024 - (n > 0 ? (size_t)n : 0));
-	if (n > 0 && (mh.msg_flags & MSG_CTRUNC) != 0)
+	if (lost)
 		qlog_error(
 		    "dataplane: %s port %d: descriptors from the control "
 		    "process were dropped",
 		    c->addr, c->port);
-	if (n > 0) {
-		for (cm = CMSG_FIRSTHDR(&mh); cm != NULL;
-		     cm = CMSG_NXTHDR(&mh, cm)) {
-			if (cm->cmsg_level != SOL_SOCKET ||
-			    cm->cmsg_type != SCM_RIGHTS)
-				continue;
-			nf = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-			fds = (int *)(void *)CMSG_DATA(cm);
-			for (i = 0; i < nf; i++) {
-				if (c->nfds < FP_MAX_FDS)
-					c->fds[c->nfds++] = fds[i];
-				else
-					close(fds[i]);
-			}
-		}
+	if (n > 0)
 		return true;
-	}
 	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 		c->wrelay.ready = 0;
 		return false;

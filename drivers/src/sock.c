@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "common/err.h"
@@ -184,4 +185,87 @@ sock_write_all(int fd, const void *buf, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+ssize_t
+sock_sendmsg_fds(
+    int fd, const struct iovec *iov, size_t iovcnt, const int *fds, size_t nfds)
+{
+	union {
+		struct cmsghdr align;
+		uint8_t buf[CMSG_SPACE(SOCK_FDS_MAX * sizeof(int))];
+	} ctl;
+	struct cmsghdr *cm;
+	struct msghdr mh;
+	ssize_t n;
+
+	if (nfds > SOCK_FDS_MAX || (nfds > 0 && fds == NULL)) {
+		errno = EINVAL;
+		return -1;
+	}
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = (struct iovec *)(uintptr_t)iov;
+	mh.msg_iovlen = iovcnt;
+	if (nfds > 0) {
+		memset(&ctl, 0, sizeof(ctl));
+		mh.msg_control = ctl.buf;
+		mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+		memcpy(CMSG_DATA(cm), fds, nfds * sizeof(int));
+	}
+	do
+		n = sendmsg(fd, &mh, MSG_NOSIGNAL);
+	while (n == -1 && errno == EINTR);
+	return n;
+}
+
+ssize_t
+sock_recvmsg_fds(int fd, void *buf, size_t len, int *fds, size_t max,
+    size_t *nfds, bool *lost)
+{
+	union {
+		struct cmsghdr align;
+		uint8_t buf[CMSG_SPACE(SOCK_FDS_MAX * sizeof(int))];
+	} ctl;
+	struct cmsghdr *cm;
+	struct msghdr mh;
+	struct iovec iov;
+	size_t i, cnt;
+	ssize_t n;
+	int v;
+
+	memset(&mh, 0, sizeof(mh));
+	iov.iov_base = buf;
+	iov.iov_len = len;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = ctl.buf;
+	mh.msg_controllen = sizeof(ctl.buf);
+	do
+		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+	while (n == -1 && errno == EINTR);
+	if (n == -1)
+		return -1;
+	if ((mh.msg_flags & MSG_CTRUNC) != 0)
+		*lost = true;
+	for (cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET ||
+		    cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len < CMSG_LEN(0))
+			continue;
+		cnt = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < cnt; i++) {
+			memcpy(
+			    &v, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+			if (*nfds < max)
+				fds[(*nfds)++] = v;
+			else {
+				close(v);
+				*lost = true;
+			}
+		}
+	}
+	return n;
 }
