@@ -1181,6 +1181,25 @@ net_packets(struct fp_conn *c, int *rp)
 			return true;
 		}
 		moved = true;
+		/*
+		 * Message number 0 is no message; it cannot cross the relay
+		 * (which uses it for its own records): answered here, as an
+		 * unknown number is (RFC 4253 11.4), or refused during the
+		 * first kex.
+		 */
+		if (type == TPORT_MSG_RELAY_APP) {
+			uint8_t seq[4];
+
+			if (!tport_first_kex_done(c->t)) {
+				conn_input_error(c, QSSH_ERR_PROTOCOL);
+				return true;
+			}
+			qssh_put_u32be(seq, tport_seqnr_in(c->t) - 1);
+			if ((*rp = tport_send(c->t, SSH_MSG_UNIMPLEMENTED, seq,
+				 sizeof(seq))) != 0)
+				return true;
+			continue;
+		}
 		if (tport_first_kex_done(c->t)) {
 			if (type == SSH_MSG_IGNORE)
 				continue;

@@ -1092,6 +1092,38 @@ test_client_close(void **state)
 }
 
 /*
+ * Message number 0 (which the relay keeps for its own records) from the
+ * peer: answered UNIMPLEMENTED with its sequence number, nothing relayed,
+ * and the connection goes on.
+ */
+static void
+test_msg_zero(void **state)
+{
+	const struct opts o = { 0, 0, 1024 * 1024, 256 * 1024 };
+	uint8_t body[3] = { 1, 2, 3 };
+	uint32_t seq;
+	struct h h;
+	struct pkt p;
+
+	(void)state;
+	h_open(&h, &o);
+	open_bound(&h, o.lwin);
+	seq = tport_seqnr_out(h.cli.t);
+	assert_int_equal(tport_send(h.cli.t, 0, body, sizeof(body)), 0);
+	RUN_UNTIL(&h, q_take(&h.cli, SSH_MSG_UNIMPLEMENTED, -1, &p));
+	assert_int_equal(p.len, 4);
+	assert_int_equal(qssh_get_u32be(p.p), seq);
+	free(p.p);
+	/* Still alive: a later message reaches the control process. */
+	send_u32s(h.cli.t, SSH_MSG_CHANNEL_CLOSE, LID, 0, 1);
+	RUN_UNTIL(&h, q_take(&h.ctl, SSH_MSG_CHANNEL_CLOSE, -1, &p));
+	free(p.p);
+	assert_int_equal(h.ctl.err, 0);
+	assert_int_equal(h.cli.err, 0);
+	h_close(&h);
+}
+
+/*
  * Rekeying through the relay while data flows both ways: the engine asks
  * (RELAY_REKEY) at the control process's limit; KEX_STARTED, KEYS_OUT,
  * the peer's NEWKEYS relayed, KEYS_IN; several rounds, changing ciphers.
@@ -1321,6 +1353,7 @@ main(void)
 		cmocka_unit_test(test_bind_close_race),
 		cmocka_unit_test(test_held_close),
 		cmocka_unit_test(test_client_close),
+		cmocka_unit_test(test_msg_zero),
 		cmocka_unit_test(test_rekey_stream),
 		cmocka_unit_test(test_rekey_once),
 		cmocka_unit_test(test_window_violation),
