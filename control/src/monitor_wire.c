@@ -16,7 +16,6 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "control/monitor.h"
-#include "drivers/sock.h"
 
 int
 monitor_socketpair(int fds[2])
@@ -29,9 +28,15 @@ monitor_socketpair(int fds[2])
 int
 monitor_msg_send(int fd, const uint8_t *msg, size_t len, int pass_fd)
 {
+	union {
+		struct cmsghdr align;
+		uint8_t buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
 	uint8_t hdr[4];
 	struct iovec iov[2];
-	size_t done = 0, total, iovcnt;
+	struct msghdr mh;
+	struct cmsghdr *cm;
+	size_t done = 0, total;
 	ssize_t n;
 
 	if (msg == NULL || len == 0 || len > MONITOR_MSG_MAX)
@@ -39,22 +44,34 @@ monitor_msg_send(int fd, const uint8_t *msg, size_t len, int pass_fd)
 	qssh_put_u32be(hdr, (uint32_t)len);
 	total = sizeof(hdr) + len;
 	while (done < total) {
+		memset(&mh, 0, sizeof(mh));
 		if (done < sizeof(hdr)) {
 			iov[0].iov_base = hdr + done;
 			iov[0].iov_len = sizeof(hdr) - done;
 			iov[1].iov_base = (void *)(uintptr_t)msg;
 			iov[1].iov_len = len;
-			iovcnt = 2;
+			mh.msg_iovlen = 2;
 		} else {
 			iov[0].iov_base =
 			    (void *)(uintptr_t)(msg + (done - sizeof(hdr)));
 			iov[0].iov_len = total - done;
-			iovcnt = 1;
+			mh.msg_iovlen = 1;
 		}
-		/* The descriptor goes with the first byte. */
-		n = sock_sendmsg_fds(fd, iov, iovcnt, &pass_fd,
-		    done == 0 && pass_fd >= 0 ? 1 : 0);
+		mh.msg_iov = iov;
+		if (done == 0 && pass_fd >= 0) {
+			memset(&ctl, 0, sizeof(ctl));
+			mh.msg_control = ctl.buf;
+			mh.msg_controllen = sizeof(ctl.buf);
+			cm = CMSG_FIRSTHDR(&mh);
+			cm->cmsg_level = SOL_SOCKET;
+			cm->cmsg_type = SCM_RIGHTS;
+			cm->cmsg_len = CMSG_LEN(sizeof(int));
+			memcpy(CMSG_DATA(cm), &pass_fd, sizeof(int));
+		}
+		n = sendmsg(fd, &mh, MSG_NOSIGNAL);
 		if (n == -1) {
+			if (errno == EINTR)
+				continue;
 			if (errno == EPIPE || errno == ECONNRESET)
 				return QSSH_ERR_CONN_CLOSED;
 			return QSSH_ERR_SYSTEM;
