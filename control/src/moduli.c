@@ -182,20 +182,71 @@ builtin_choose(
 	return 0;
 }
 
+/* The group chosen so far among the lines seen. */
+struct moduli_pick {
+	struct kex_dh_group best;
+	uint32_t count; /* groups seen of best's size */
+};
+
+static void
+pick_line(struct moduli_pick *pk, const char *line, const char *name,
+    unsigned long lineno, uint32_t min, uint32_t want, uint32_t max)
+{
+	struct kex_dh_group cur;
+	int r;
+
+	r = kex_moduli_parse_line(line, &cur);
+	if (r == QSSH_ERR_NOT_FOUND)
+		return;
+	if (r != 0) {
+		qlog_debug2("%s:%lu: bad moduli line", name, lineno);
+		return;
+	}
+	if (cur.bits < min || cur.bits > max) {
+		kex_dh_group_cleanup(&cur);
+		return;
+	}
+	if (cur.bits == pk->best.bits) {
+		/* Reservoir sampling among equally good groups. */
+		pk->count++;
+		if (qssh_random_uniform(pk->count) == 0) {
+			kex_dh_group_cleanup(&pk->best);
+			pk->best = cur;
+		} else
+			kex_dh_group_cleanup(&cur);
+	} else if (better_fit(cur.bits, pk->best.bits, want)) {
+		kex_dh_group_cleanup(&pk->best);
+		pk->best = cur;
+		pk->count = 1;
+	} else
+		kex_dh_group_cleanup(&cur);
+}
+
+static int
+pick_finish(struct moduli_pick *pk, const char *name, uint32_t min,
+    uint32_t want, uint32_t max, struct kex_dh_group *out)
+{
+	if (pk->best.bits != 0) {
+		*out = pk->best;
+		return 0;
+	}
+	qlog_info(
+	    "WARNING: no suitable primes in %s, using fixed modulus", name);
+	return builtin_choose(min, want, max, out);
+}
+
 int
 kex_moduli_choose(const char *path, uint32_t min, uint32_t want, uint32_t max,
     struct kex_dh_group *out)
 {
-	struct kex_dh_group cur, best;
+	struct moduli_pick pk;
 	FILE *f = NULL;
 	char *line = NULL;
 	size_t cap = 0;
-	uint32_t count = 0;
 	unsigned long lineno = 0;
-	int r;
 
 	memset(out, 0, sizeof(*out));
-	memset(&best, 0, sizeof(best));
+	memset(&pk, 0, sizeof(pk));
 	if (min > want || want > max)
 		return QSSH_ERR_INVALID_ARGUMENT;
 	if (path == NULL)
@@ -206,42 +257,40 @@ kex_moduli_choose(const char *path, uint32_t min, uint32_t want, uint32_t max,
 		    path, strerror(errno));
 		return builtin_choose(min, want, max, out);
 	}
-	while (getline(&line, &cap, f) != -1) {
-		lineno++;
-		r = kex_moduli_parse_line(line, &cur);
-		if (r == QSSH_ERR_NOT_FOUND)
-			continue;
-		if (r != 0) {
-			qlog_debug2("%s:%lu: bad moduli line", path, lineno);
-			continue;
-		}
-		if (cur.bits < min || cur.bits > max) {
-			kex_dh_group_cleanup(&cur);
-			continue;
-		}
-		if (cur.bits == best.bits) {
-			/* Reservoir sampling among equally good groups. */
-			count++;
-			if (qssh_random_uniform(count) == 0) {
-				kex_dh_group_cleanup(&best);
-				best = cur;
-			} else
-				kex_dh_group_cleanup(&cur);
-		} else if (better_fit(cur.bits, best.bits, want)) {
-			kex_dh_group_cleanup(&best);
-			best = cur;
-			count = 1;
-		} else
-			kex_dh_group_cleanup(&cur);
-	}
+	while (getline(&line, &cap, f) != -1)
+		pick_line(&pk, line, path, ++lineno, min, want, max);
 	free(line);
 	fclose(f);
-	if (best.bits == 0) {
-		qlog_info("WARNING: no suitable primes in %s, using fixed "
-			  "modulus",
-		    path);
-		return builtin_choose(min, want, max, out);
+	return pick_finish(&pk, path, min, want, max, out);
+}
+
+int
+kex_moduli_choose_text(const char *text, size_t text_len, const char *name,
+    uint32_t min, uint32_t want, uint32_t max, struct kex_dh_group *out)
+{
+	struct moduli_pick pk;
+	char line[8192];
+	size_t off = 0, ll;
+	unsigned long lineno = 0;
+
+	memset(out, 0, sizeof(*out));
+	memset(&pk, 0, sizeof(pk));
+	if (min > want || want > max || text == NULL)
+		return QSSH_ERR_INVALID_ARGUMENT;
+	if (name == NULL)
+		name = KEX_MODULI_PATH;
+	while (off < text_len) {
+		const char *nl = memchr(text + off, '\n', text_len - off);
+
+		ll = nl == NULL ? text_len - off : (size_t)(nl - (text + off));
+		/* A line longer than any group is no group. */
+		if (ll < sizeof(line)) {
+			memcpy(line, text + off, ll);
+			line[ll] = '\0';
+		} else
+			line[0] = '\0';
+		off += ll + (nl == NULL ? 0 : 1);
+		pick_line(&pk, line, name, ++lineno, min, want, max);
 	}
-	*out = best;
-	return 0;
+	return pick_finish(&pk, name, min, want, max, out);
 }
